@@ -1,0 +1,90 @@
+/*
+ * config.h -- crashtrail.conf: the [collector] section and one
+ * [runner:NAME] section per supervised program (DESIGN.md section 11).
+ *
+ * config_load() parses and validates the whole file with Debian's inih and
+ * reports every problem as "file:line: message" on stderr.  The result is
+ * plain data owned by the caller: it is allocated once at start-up and
+ * freed by config_free(); nothing here is touched on the hot path.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "ids.h"
+
+#define CMD_MAX		4096	/* command line, bytes */
+#define ARGV_MAX	256	/* words in a command */
+#define ENV_BUF		8192	/* environment = ..., bytes */
+#define ENV_MAX		128	/* variables in environment = ... */
+
+enum autorestart { AUTORESTART_NEVER, AUTORESTART_UNEXPECTED,
+    AUTORESTART_ALWAYS };
+enum capture_stdout { STDOUT_FILE, STDOUT_NULL, STDOUT_MERGE };
+
+struct runner_conf {
+	char		 name[ID_MAX + 1];	/* the runner_id */
+	char		 instance_id[ID_MAX + 1];
+	int		 lineno;		/* of its [runner:NAME] */
+	char		 command[CMD_MAX];	/* as written, for messages */
+	char		 argbuf[CMD_MAX];
+	char		*argv[ARGV_MAX];	/* into argbuf, NULL-ended */
+	char		 exec_path[PATH_MAX];	/* argv[0] resolved on PATH */
+	char		 directory[PATH_MAX];	/* "" = the collector's cwd */
+	char		 envbuf[ENV_BUF];
+	char		*env[ENV_MAX];		/* "K=V" into envbuf */
+	size_t		 nenv;
+	int		 has_user;
+	uid_t		 uid;
+	gid_t		 gid;
+	char		 user[64];
+	int		 autostart;
+	enum autorestart autorestart;
+	int		 startsecs;
+	int		 startretries;
+	int		 backoff_ms;		/* first restart delay */
+	int		 backoff_max_ms;	/* cap of the doubling */
+	int		 stopsignal;
+	int		 stopwaitsecs;
+	struct exitcodes exitcodes;
+	enum capture_stdout capture_stdout;
+	uint64_t	 log_max_bytes;		/* per file; 0 = no cap */
+};
+
+struct config {
+	char		 path[PATH_MAX];	/* the file read */
+	char		 state_dir[PATH_MAX];
+	char		 log_dir[PATH_MAX];
+	char		 instance_id[ID_MAX + 1];	/* runners' default */
+	int		 log_level;
+	size_t		 max_runs;		/* retained runs, live ones too */
+	size_t		 tail_lines;
+	size_t		 tail_bytes;		/* power of two */
+	uint64_t	 log_quota_bytes;	/* all of log_dir; 0 = none */
+	size_t		 log_max_files;		/* runs' files kept */
+	struct runner_conf *runners;
+	size_t		 nrunners;
+};
+
+#define CONFIG_DEFAULT_PATH	"/etc/crashtrail/crashtrail.conf"
+
+/*
+ * Parse `path` into `cf`.  Relative paths in the file are taken relative
+ * to the file's own directory.  Returns 0, or -1 after printing every
+ * error as "path:line: message" to stderr (the caller exits 78).
+ */
+int	config_load(struct config *cf, const char *path);
+void	config_free(struct config *cf);
+
+/* Value parsers, exposed for the unit tests; 0 ok, -1 bad. */
+int	config_parse_bool(const char *, int *);
+int	config_parse_size(const char *, uint64_t *);
+int	config_parse_ms(const char *, int *);
+
+#endif /* CONFIG_H */

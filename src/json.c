@@ -1,0 +1,257 @@
+/*
+ * json.c -- escaping JSON writer with a fixed buffer.
+ * SPDX-License-Identifier: ISC
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+
+static void	jw_flush(struct jw *);
+static void	jw_put(struct jw *, const void *, size_t);
+static void	jw_sep(struct jw *, const char *);
+static void	jw_escaped(struct jw *, const unsigned char *, size_t);
+static size_t	utf8_valid(const unsigned char *, size_t);
+
+void
+jw_init(struct jw *w, char *buf, size_t cap, int fd)
+{
+	w->buf = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->fd = fd;
+	w->err = 0;
+	w->depth = 0;
+	w->first = 1;
+}
+
+static void
+jw_flush(struct jw *w)
+{
+	size_t	off = 0;
+	ssize_t	n;
+
+	while (off < w->len) {
+		n = write(w->fd, w->buf + off, w->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->err = 1;
+			break;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+}
+
+static void
+jw_put(struct jw *w, const void *p, size_t n)
+{
+	const char	*s = p;
+	size_t		 room;
+
+	while (n > 0 && !w->err) {
+		room = w->cap - w->len;
+		if (room == 0) {
+			if (w->fd == -1) {
+				w->err = 1;
+				return;
+			}
+			jw_flush(w);
+			continue;
+		}
+		if (room > n)
+			room = n;
+		memcpy(w->buf + w->len, s, room);
+		w->len += room;
+		s += room;
+		n -= room;
+	}
+}
+
+/* The comma before an item and, inside an object, its key. */
+static void
+jw_sep(struct jw *w, const char *key)
+{
+	if (w->first & (1u << w->depth))
+		w->first &= ~(1u << w->depth);
+	else
+		jw_put(w, ",", 1);
+	if (key != NULL) {
+		jw_escaped(w, (const unsigned char *)key, strlen(key));
+		jw_put(w, ":", 1);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0 if the byte is invalid. */
+static size_t
+utf8_valid(const unsigned char *p, size_t n)
+{
+	unsigned	c = p[0];
+	size_t		need, i;
+	uint32_t	cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
+	if (n < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return need;
+}
+
+static void
+jw_escaped(struct jw *w, const unsigned char *s, size_t n)
+{
+	char		 esc[8];
+	size_t		 i, run = 0, k;
+	unsigned char	 c;
+
+	jw_put(w, "\"", 1);
+	for (i = 0; i < n; i += k) {
+		c = s[i];
+		k = utf8_valid(s + i, n - i);
+		if (k > 0 && c >= 0x20 && c != '"' && c != '\\') {
+			run += k;
+			continue;
+		}
+		jw_put(w, s + i - run, run);
+		run = 0;
+		if (k == 0) {
+			jw_put(w, "\\ufffd", 6);
+			k = 1;
+			continue;
+		}
+		switch (c) {
+		case '"':	jw_put(w, "\\\"", 2); break;
+		case '\\':	jw_put(w, "\\\\", 2); break;
+		case '\n':	jw_put(w, "\\n", 2); break;
+		case '\r':	jw_put(w, "\\r", 2); break;
+		case '\t':	jw_put(w, "\\t", 2); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			jw_put(w, esc, 6);
+		}
+	}
+	jw_put(w, s + i - run, run);
+	jw_put(w, "\"", 1);
+}
+
+void
+jw_obj_begin(struct jw *w, const char *key)
+{
+	jw_sep(w, key);
+	jw_put(w, "{", 1);
+	if (w->depth + 1 >= JW_DEPTH_MAX) {
+		w->err = 1;
+		return;
+	}
+	w->depth++;
+	w->first |= 1u << w->depth;
+}
+
+void
+jw_obj_end(struct jw *w)
+{
+	if (w->depth > 0)
+		w->depth--;
+	jw_put(w, "}", 1);
+}
+
+void
+jw_arr_begin(struct jw *w, const char *key)
+{
+	jw_sep(w, key);
+	jw_put(w, "[", 1);
+	if (w->depth + 1 >= JW_DEPTH_MAX) {
+		w->err = 1;
+		return;
+	}
+	w->depth++;
+	w->first |= 1u << w->depth;
+}
+
+void
+jw_arr_end(struct jw *w)
+{
+	if (w->depth > 0)
+		w->depth--;
+	jw_put(w, "]", 1);
+}
+
+void
+jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_strn(w, key, s, strlen(s));
+}
+
+void
+jw_strn(struct jw *w, const char *key, const void *s, size_t n)
+{
+	jw_sep(w, key);
+	jw_escaped(w, s, n);
+}
+
+void
+jw_int(struct jw *w, const char *key, int64_t v)
+{
+	char	num[24];
+	int	n;
+
+	jw_sep(w, key);
+	n = snprintf(num, sizeof(num), "%lld", (long long)v);
+	jw_put(w, num, (size_t)n);
+}
+
+void
+jw_uint(struct jw *w, const char *key, uint64_t v)
+{
+	char	num[24];
+	int	n;
+
+	jw_sep(w, key);
+	n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	jw_put(w, num, (size_t)n);
+}
+
+void
+jw_bool(struct jw *w, const char *key, int v)
+{
+	jw_sep(w, key);
+	jw_put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void
+jw_null(struct jw *w, const char *key)
+{
+	jw_sep(w, key);
+	jw_put(w, "null", 4);
+}
+
+int
+jw_finish(struct jw *w)
+{
+	if (w->fd != -1 && !w->err)
+		jw_flush(w);
+	return w->err ? -1 : 0;
+}

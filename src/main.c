@@ -1,0 +1,307 @@
+/*
+ * main.c -- command line and the daemon's one event loop.
+ * SPDX-License-Identifier: ISC
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <mbedtls/version.h>
+
+#include "config.h"
+#include "digest.h"
+#include "exitcodes.h"
+#include "log.h"
+#include "logstore.h"
+#include "platform.h"
+#include "run.h"
+#include "runner.h"
+#include "version.h"
+
+/*
+ * Set by a test build (test/bench/alloccount.c) to count allocations
+ * between the marks "ready" and "shutdown"; NULL otherwise.
+ */
+void	(*crashtrail_mark_hook)(const char *);
+
+static struct event_base	*main_base;
+static struct config		 main_cf;
+static struct logstore		 main_store;
+static int			 main_signals;	/* TERM/INT received */
+
+static void	usage(FILE *) ;
+static void	usage_run(FILE *);
+static void	usage_check(FILE *);
+static int	cmd_run(int, char **);
+static int	cmd_check(int, char **);
+static int	cmd_version(void);
+static int	parse_common(int, char **, const char **, int *, void (*)(FILE *));
+static void	main_mark(const char *);
+static void	main_on_signal(evutil_socket_t, short, void *);
+static void	main_on_idle(void);
+static void	main_stdio(void);
+static int	main_mkdir(const char *);
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+"usage: crashtrail COMMAND [OPTIONS]\n"
+"\n"
+"Supervises runner processes, keeps every run's stderr and explains how\n"
+"each one ended.\n"
+"\n"
+"commands:\n"
+"  run [-c FILE] [-v | -q]   supervise the configured runners (foreground)\n"
+"  check-config [-c FILE]    validate the configuration and exit\n"
+"  version                   print versions of crashtrail and its libraries\n"
+"  help                      this text\n"
+"\n"
+"'crashtrail COMMAND --help' tells more about a command.\n"
+"The config file is FILE, else $CRASHTRAIL_CONFIG, else\n"
+CONFIG_DEFAULT_PATH ".\n"
+"Exit codes: 0 ok, 64 usage, 78 configuration error, 111 system error.\n");
+}
+
+static void
+usage_run(FILE *fp)
+{
+	fprintf(fp,
+"usage: crashtrail run [-c FILE] [-v | -q]\n"
+"\n"
+"Start every runner with autostart = yes and supervise them in the\n"
+"foreground until told to stop.  Logs go to stderr; nothing to stdout.\n"
+"Each run's stderr is stored raw under\n"
+"  <log_dir>/runner_log/<instance_id>/<runner_id>/<UTC time>.stderr.log\n"
+"and an abnormal end adds <same name>.death.json: the cause, the tail\n"
+"(last 200 lines / 64 KiB) and the log's size and SHA-256.\n"
+"\n"
+"  -c FILE   config file (default $CRASHTRAIL_CONFIG or\n"
+"            " CONFIG_DEFAULT_PATH ")\n"
+"  -v        log at debug level      -q  log warnings only\n"
+"\n"
+"Signals: TERM or INT stop every runner (stop signal, stopwaitsecs, then\n"
+"SIGKILL) and exit 0 once all are reaped; a second TERM or INT sends\n"
+"SIGKILL at once.  USR1 restarts runners that are FATAL.\n");
+}
+
+static void
+usage_check(FILE *fp)
+{
+	fprintf(fp,
+"usage: crashtrail check-config [-c FILE]\n"
+"\n"
+"Parse and validate the config file; print a summary on success, or every\n"
+"error as FILE:LINE: message on stderr and exit 78.\n");
+}
+
+static int
+parse_common(int argc, char **argv, const char **path, int *level,
+    void (*help)(FILE *))
+{
+	int	i;
+
+	*path = getenv("CRASHTRAIL_CONFIG");
+	if (*path == NULL || **path == '\0')
+		*path = CONFIG_DEFAULT_PATH;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			help(stdout);
+			exit(EX_CT_OK);
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			*path = argv[++i];
+		else if (level != NULL && strcmp(argv[i], "-v") == 0)
+			*level = LOG_LEVEL_DEBUG;
+		else if (level != NULL && strcmp(argv[i], "-q") == 0)
+			*level = LOG_LEVEL_WARN;
+		else {
+			fprintf(stderr, "crashtrail %s: unexpected argument "
+			    "'%s'\n\n", argv[0], argv[i]);
+			help(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	const char	*path;
+	size_t		 i;
+
+	if (parse_common(argc, argv, &path, NULL, usage_check) == -1)
+		return EX_CT_USAGE;
+	if (config_load(&main_cf, path) == -1)
+		return EX_CT_CONFIG;
+	printf("%s: ok: %zu runner%s, state_dir %s, log_dir %s\n", path,
+	    main_cf.nrunners, main_cf.nrunners == 1 ? "" : "s",
+	    main_cf.state_dir, main_cf.log_dir);
+	for (i = 0; i < main_cf.nrunners; i++)
+		printf("  %s/%s: %s\n", main_cf.runners[i].instance_id,
+		    main_cf.runners[i].name, main_cf.runners[i].exec_path);
+	config_free(&main_cf);
+	return EX_CT_OK;
+}
+
+static int
+cmd_version(void)
+{
+	printf("crashtrail %s (%s)\nlibevent %s\nmbedTLS %s\n"
+	    "BearSSL 0.6 SHA-256 (vendored)\n", CRASHTRAIL_VERSION,
+	    platform_name(), event_get_version(), MBEDTLS_VERSION_STRING);
+	return EX_CT_OK;
+}
+
+static void
+main_mark(const char *what)
+{
+	if (crashtrail_mark_hook != NULL)
+		crashtrail_mark_hook(what);
+}
+
+/* A daemon's fds 0-2 must exist, or a pipe could land on them. */
+static void
+main_stdio(void)
+{
+	int	fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+static int
+main_mkdir(const char *path)
+{
+	if (mkdir(path, 0750) == -1 && errno != EEXIST) {
+		log_warn("mkdir %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+main_on_idle(void)
+{
+	log_info("every runner is stopped; exiting");
+	event_base_loopexit(main_base, NULL);
+}
+
+static void
+main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	switch (sig) {
+	case SIGCHLD:
+		runners_reap();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (main_signals++ == 0) {
+			main_mark("shutdown");
+			log_info("%s: stopping every runner",
+			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			runners_stop_all(0);
+		} else {
+			log_info("second stop signal: SIGKILL to every runner");
+			runners_stop_all(1);
+		}
+		break;
+	case SIGUSR1:
+		runners_retry_fatal();
+		break;
+	case SIGHUP:
+		log_warnx("SIGHUP: reloading the config is not supported; "
+		    "ignored");
+		break;
+	}
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGHUP };
+	struct event	*ev;
+	const char	*path;
+	int		 level = -1;
+	size_t		 i;
+
+	if (parse_common(argc, argv, &path, &level, usage_run) == -1)
+		return EX_CT_USAGE;
+	main_stdio();
+	if (config_load(&main_cf, path) == -1)
+		return EX_CT_CONFIG;
+	log_setlevel(level >= 0 ? level : main_cf.log_level);
+	if (main_mkdir(main_cf.state_dir) == -1)
+		return EX_CT_SYSTEM;
+	/* A broken pipe or a file size limit is an error code, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	if (platform_adopt_orphans() == -1)
+		log_debug("cannot adopt orphaned descendants on %s",
+		    platform_name());
+
+	if ((main_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if (logstore_init(&main_store, main_cf.log_dir,
+	    main_cf.log_quota_bytes, main_cf.log_max_files > main_cf.max_runs ?
+	    main_cf.log_max_files : main_cf.max_runs + 1) == -1)
+		return EX_CT_SYSTEM;
+	run_pool_init(main_base, &main_cf, &main_store);
+	digest_setup(main_base);
+	runners_init(main_base, &main_cf, main_on_idle);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev = evsignal_new(main_base, sigs[i], main_on_signal, NULL);
+		if (ev == NULL || evsignal_add(ev, NULL) == -1)
+			fatalx("cannot watch signal %d", sigs[i]);
+	}
+
+	log_info("crashtrail %s: %zu runner%s, logs under %s (%s, libevent "
+	    "%s)", CRASHTRAIL_VERSION, main_cf.nrunners,
+	    main_cf.nrunners == 1 ? "" : "s", main_store.root,
+	    event_base_get_method(main_base), event_get_version());
+	runners_autostart();
+	log_info("ready");
+	main_mark("ready");
+	if (event_base_dispatch(main_base) == -1)
+		fatalx("event_base_dispatch");
+	digest_drain();
+	main_mark("exit");
+	log_info("exiting");
+	return EX_CT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EX_CT_USAGE;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check-config") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "version") == 0 ||
+	    strcmp(argv[1], "--version") == 0)
+		return cmd_version();
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return EX_CT_OK;
+	}
+	fprintf(stderr, "crashtrail: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EX_CT_USAGE;
+}

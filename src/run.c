@@ -1,0 +1,454 @@
+/*
+ * run.c -- the run pool and the ingest path: pipes to files and tails.
+ * SPDX-License-Identifier: ISC
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logstore.h"
+#include "report.h"
+#include "run.h"
+#include "runner.h"
+#include "timefmt.h"
+
+/* Bytes read from one pipe when a run ends, before giving up on it. */
+#define RUN_DRAIN_MAX	(4 * 1024 * 1024)
+
+static struct event_base	*run_base;
+static const struct config	*run_cf;
+static struct logstore		*run_store;
+static struct run		*runs;
+static size_t			 nruns;
+static uint64_t			 run_serial;
+/* Every pipe read lands here first: one buffer for the whole daemon. */
+static unsigned char		 run_readbuf[RUN_READ_MAX];
+
+static struct run *run_slot(void);
+static int	 run_pipes(struct run *, int [3]);
+static void	 run_close_fd(struct run *, int *, struct event *);
+static void	 run_on_stderr(evutil_socket_t, short, void *);
+static void	 run_on_stdout(evutil_socket_t, short, void *);
+static void	 run_on_event(evutil_socket_t, short, void *);
+static ssize_t	 run_read(struct run *, int *, struct event *);
+static void	 run_event_bytes(struct run *, const unsigned char *, size_t);
+static void	 run_event_line(struct run *);
+static void	 run_on_digest(struct digest *, int);
+static void	 run_report(struct run *, int);
+
+void
+run_pool_init(struct event_base *base, const struct config *cf,
+    struct logstore *ls)
+{
+	unsigned char	*tails;
+	uint64_t	*nls;
+	size_t		 i, slots = TAIL_NL_SLOTS(cf->tail_lines);
+
+	run_base = base;
+	run_cf = cf;
+	run_store = ls;
+	nruns = cf->max_runs;
+	runs = calloc(nruns, sizeof(*runs));
+	tails = calloc(nruns, cf->tail_bytes);
+	nls = calloc(nruns * slots, sizeof(*nls));
+	if (runs == NULL || tails == NULL || nls == NULL)
+		fatal("%s: %zu runs", __func__, nruns);
+	for (i = 0; i < nruns; i++) {
+		runs[i].fd_err = runs[i].fd_out = runs[i].fd_ev = -1;
+		runs[i].log_err.fd = runs[i].log_out.fd = -1;
+		runs[i].digest.fd = -1;
+		tail_init(&runs[i].tail, tails + i * cf->tail_bytes,
+		    cf->tail_bytes, nls + i * slots, cf->tail_lines);
+	}
+}
+
+/* A free slot, else the oldest finished run's. */
+static struct run *
+run_slot(void)
+{
+	struct run	*best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < nruns; i++) {
+		if (runs[i].phase == RUN_FREE)
+			return &runs[i];
+		if (runs[i].phase == RUN_DONE &&
+		    (best == NULL || runs[i].serial < best->serial))
+			best = &runs[i];
+	}
+	return best;
+}
+
+struct run *
+run_by_pid(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < nruns; i++)
+		if (runs[i].phase == RUN_LIVE && runs[i].pid == pid)
+			return &runs[i];
+	return NULL;
+}
+
+int
+run_busy(void)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < nruns; i++)
+		if (runs[i].phase == RUN_LIVE || runs[i].phase == RUN_ENDED)
+			n++;
+	return n;
+}
+
+/*
+ * Our ends are non-blocking and close-on-exec; the child's ends are made
+ * inheritable by dup2 in the child.  For capture_stdout = merge the child's
+ * stdout is its stderr pipe; for no, it is /dev/null (child[0] = -1).
+ */
+static int
+run_pipes(struct run *run, int child[3])
+{
+	int	p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int	i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (i == 0 && run->rc->capture_stdout != STDOUT_FILE)
+			continue;
+		if (pipe(p[i]) == -1) {
+			log_warn("%s: pipe", run->rc->name);
+			goto fail;
+		}
+		for (j = 0; j < 2; j++)
+			if (fcntl(p[i][j], F_SETFD, FD_CLOEXEC) == -1)
+				goto fail;
+		if (fcntl(p[i][0], F_SETFL, O_NONBLOCK) == -1)
+			goto fail;
+	}
+	run->fd_out = p[0][0];
+	run->fd_err = p[1][0];
+	run->fd_ev = p[2][0];
+	child[0] = run->rc->capture_stdout == STDOUT_MERGE ? p[1][1] : p[0][1];
+	child[1] = p[1][1];
+	child[2] = p[2][1];
+	return 0;
+fail:
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 2; j++)
+			if (p[i][j] != -1)
+				close(p[i][j]);
+	return -1;
+}
+
+struct run *
+run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
+{
+	struct run	*run;
+	char		 ts[TIMEFMT_MAX];
+	int64_t		 now = timefmt_now_us();
+	size_t		 i;
+
+	if ((run = run_slot()) == NULL) {
+		log_warnx("%s: every run slot is busy (max_runs = %zu)",
+		    rc->name, nruns);
+		return NULL;
+	}
+	run->phase = RUN_FREE;
+	run->serial = ++run_serial;
+	run->runner = r;
+	run->rc = rc;
+	run->pid = -1;
+	memset(&run->ei, 0, sizeof(run->ei));
+	run->bytes_err = run->bytes_out = 0;
+	run->evlen = 0;
+	run->evdiscard = 0;
+	run->evlines = run->evdropped = 0;
+	run->report_written = 0;
+	run->report_path[0] = '\0';
+	run->store = NULL;
+	tail_reset(&run->tail);
+
+	/* Run ids are unique on the host: step the clock past a clash. */
+	for (;;) {
+		timefmt_runid(ts, sizeof(ts), now);
+		snprintf(run->id, sizeof(run->id), "%s-%.24s", rc->name,
+		    ts);
+		for (i = 0; i < nruns; i++)
+			if (&runs[i] != run && runs[i].phase != RUN_FREE &&
+			    strcmp(runs[i].id, run->id) == 0)
+				break;
+		if (i == nruns)
+			break;
+		now++;
+	}
+	run->started_us = now;
+	run->ended_us = 0;
+	run->started_ms = timefmt_mono_ms();
+
+	if (logfile_base(run->base, sizeof(run->base), run_store->root,
+	    rc->instance_id, rc->name, now) == -1)
+		run->base[0] = '\0';
+	else if ((run->store = logstore_add(run_store, run->base)) == NULL)
+		log_warnx("%s: log index is full of live runs; %s is not "
+		    "under quota", rc->name, run->base);
+	if (run->base[0] != '\0') {
+		logfile_open(&run->log_err, run->base, LS_STDERR,
+		    rc->log_max_bytes, run_store, run->store);
+		if (rc->capture_stdout == STDOUT_FILE)
+			logfile_open(&run->log_out, run->base, LS_STDOUT,
+			    rc->log_max_bytes, run_store, run->store);
+		else
+			run->log_out.fd = -1;
+	} else {
+		run->log_err.fd = run->log_out.fd = -1;
+		run->log_err.stopped = run->log_out.stopped = 1;
+	}
+	if (run_pipes(run, child) == -1) {
+		logfile_close(&run->log_err);
+		logfile_close(&run->log_out);
+		if (run->store != NULL)
+			logstore_close(run_store, run->store);
+		run->phase = RUN_DONE;
+		return NULL;
+	}
+	run->phase = RUN_LIVE;
+	return run;
+}
+
+void
+run_started(struct run *run, pid_t pid, int child[3])
+{
+	run->pid = pid;
+	if (child[0] != -1 && child[0] != child[1])
+		close(child[0]);
+	close(child[1]);
+	close(child[2]);
+	event_assign(&run->ev_err, run_base, run->fd_err, EV_READ | EV_PERSIST,
+	    run_on_stderr, run);
+	event_add(&run->ev_err, NULL);
+	if (run->fd_out != -1) {
+		event_assign(&run->ev_out, run_base, run->fd_out,
+		    EV_READ | EV_PERSIST, run_on_stdout, run);
+		event_add(&run->ev_out, NULL);
+	}
+	event_assign(&run->ev_ev, run_base, run->fd_ev, EV_READ | EV_PERSIST,
+	    run_on_event, run);
+	event_add(&run->ev_ev, NULL);
+}
+
+static void
+run_close_fd(struct run *run, int *fd, struct event *ev)
+{
+	(void)run;
+	if (*fd == -1)
+		return;
+	event_del(ev);
+	close(*fd);
+	*fd = -1;
+}
+
+/*
+ * One read per readiness callback keeps runners fair: a busy pipe is
+ * called again on the next loop turn.  Returns bytes read, 0 at EOF (the
+ * fd is then closed), -1 when nothing was there.
+ */
+static ssize_t
+run_read(struct run *run, int *fd, struct event *ev)
+{
+	ssize_t	n;
+
+	n = read(*fd, run_readbuf, sizeof(run_readbuf));
+	if (n > 0)
+		return n;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return -1;
+	if (n == -1)
+		log_warn("%s: read from run %s", run->rc->name, run->id);
+	run_close_fd(run, fd, ev);
+	return 0;
+}
+
+static void
+run_on_stderr(evutil_socket_t fd, short what, void *arg)
+{
+	struct run	*run = arg;
+	ssize_t		 n;
+
+	(void)fd;
+	(void)what;
+	if ((n = run_read(run, &run->fd_err, &run->ev_err)) <= 0)
+		return;
+	logfile_write(&run->log_err, run_readbuf, (size_t)n);
+	tail_put(&run->tail, run_readbuf, (size_t)n);
+	run->bytes_err += (uint64_t)n;
+}
+
+static void
+run_on_stdout(evutil_socket_t fd, short what, void *arg)
+{
+	struct run	*run = arg;
+	ssize_t		 n;
+
+	(void)fd;
+	(void)what;
+	if ((n = run_read(run, &run->fd_out, &run->ev_out)) <= 0)
+		return;
+	logfile_write(&run->log_out, run_readbuf, (size_t)n);
+	run->bytes_out += (uint64_t)n;
+}
+
+static void
+run_on_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct run	*run = arg;
+	ssize_t		 n;
+
+	(void)fd;
+	(void)what;
+	if ((n = run_read(run, &run->fd_ev, &run->ev_ev)) > 0)
+		run_event_bytes(run, run_readbuf, (size_t)n);
+}
+
+/* Assemble JSON lines; a line longer than the buffer is dropped whole. */
+static void
+run_event_bytes(struct run *run, const unsigned char *p, size_t n)
+{
+	const unsigned char	*nl;
+	size_t			 k;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl ? (size_t)(nl - p) : n;
+		if (!run->evdiscard) {
+			if (run->evlen + k < sizeof(run->evline)) {
+				memcpy(run->evline + run->evlen, p, k);
+				run->evlen += k;
+			} else {
+				run->evdiscard = 1;
+				run->evdropped++;
+				log_warnx("%s: run %s: event line longer than %d "
+				    "bytes dropped", run->rc->name, run->id,
+				    RUN_EVLINE_MAX - 1);
+			}
+		}
+		if (nl == NULL)
+			break;
+		if (!run->evdiscard)
+			run_event_line(run);
+		run->evlen = 0;
+		run->evdiscard = 0;
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+/* Events get their meaning with the event ring; until then, log them. */
+static void
+run_event_line(struct run *run)
+{
+	size_t	i;
+
+	if (run->evlen == 0)
+		return;
+	for (i = 0; i < run->evlen; i++)
+		if ((unsigned char)run->evline[i] < 0x20)
+			run->evline[i] = ' ';
+	run->evlines++;
+	log_info("%s: run %s: event: %.*s", run->rc->name, run->id,
+	    (int)run->evlen, run->evline);
+}
+
+void
+run_end(struct run *run, int status_known, int wstatus)
+{
+	size_t	got;
+	ssize_t	n;
+
+	/*
+	 * Whatever the process wrote before it died is in the pipes now.
+	 * Take it, but only up to a bound: a grandchild that inherited the
+	 * pipe may keep writing, and it must not hold the report back.
+	 */
+	for (got = 0; run->fd_err != -1 && got < RUN_DRAIN_MAX; got += n) {
+		if ((n = run_read(run, &run->fd_err, &run->ev_err)) <= 0)
+			break;
+		logfile_write(&run->log_err, run_readbuf, (size_t)n);
+		tail_put(&run->tail, run_readbuf, (size_t)n);
+		run->bytes_err += (uint64_t)n;
+	}
+	for (got = 0; run->fd_out != -1 && got < RUN_DRAIN_MAX; got += n) {
+		if ((n = run_read(run, &run->fd_out, &run->ev_out)) <= 0)
+			break;
+		logfile_write(&run->log_out, run_readbuf, (size_t)n);
+		run->bytes_out += (uint64_t)n;
+	}
+	for (got = 0; run->fd_ev != -1 && got < RUN_DRAIN_MAX; got += n) {
+		if ((n = run_read(run, &run->fd_ev, &run->ev_ev)) <= 0)
+			break;
+		run_event_bytes(run, run_readbuf, (size_t)n);
+	}
+	run_close_fd(run, &run->fd_err, &run->ev_err);
+	run_close_fd(run, &run->fd_out, &run->ev_out);
+	run_close_fd(run, &run->fd_ev, &run->ev_ev);
+
+	run->ended_us = timefmt_now_us();
+	classify(&run->ei, status_known, wstatus, &run->rc->exitcodes);
+	logfile_close(&run->log_err);
+	logfile_close(&run->log_out);
+	if (run->store != NULL)
+		logstore_close(run_store, run->store);
+	run->phase = RUN_ENDED;
+
+	if (!run->ei.abnormal) {
+		log_info("%s: run %s ended: %s (clean), %llu bytes of stderr",
+		    run->rc->name, run->id, run->ei.cause,
+		    (unsigned long long)run->bytes_err);
+		run->phase = RUN_DONE;
+		return;
+	}
+	log_warnx("%s: run %s FAILED: %s after %lld ms, %llu bytes of stderr",
+	    run->rc->name, run->id, run->ei.cause,
+	    (long long)(timefmt_mono_ms() - run->started_ms),
+	    (unsigned long long)run->bytes_err);
+	/* The files must outlive the report: keep them from pruning. */
+	if (run->store != NULL)
+		run->store->pinned = 1;
+	if (run->log_err.path[0] != '\0' && !run->log_err.err &&
+	    digest_start(&run->digest, run->log_err.path, run_on_digest) == 0)
+		return;
+	run_report(run, -1);
+}
+
+static void
+run_on_digest(struct digest *d, int err)
+{
+	struct run	*run = (struct run *)(void *)((char *)d -
+			    offsetof(struct run, digest));
+
+	run_report(run, err == 0 ? 0 : -1);
+}
+
+/* `hashed` is 0 when run->digest holds the log's SHA-256. */
+static void
+run_report(struct run *run, int hashed)
+{
+	if (report_write(run, hashed == 0) == 0) {
+		run->report_written = 1;
+		if (run->store != NULL) {
+			logstore_mark(run->store, LS_REPORT);
+			(void)logstore_charge(run_store, run->store,
+			    run->report_size);
+		}
+	}
+	if (run->store != NULL)
+		run->store->pinned = 0;
+	run->phase = RUN_DONE;
+	runner_run_done(run->runner, run);
+}

@@ -1,0 +1,93 @@
+/*
+ * run.h -- one process lifetime of a runner: its pipes, files, tail, end.
+ *
+ * Runs live in a pool of `max_runs` slots reserved at start-up, each with
+ * its tail storage; a finished run stays in the pool (for its report and
+ * tail) until its slot is the oldest finished one and a new run needs it.
+ * All reads from a run's pipes go through one static buffer straight to
+ * the log file and the tail: no allocation on this path.
+ */
+#ifndef RUN_H
+#define RUN_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "classify.h"
+#include "config.h"
+#include "digest.h"
+#include "ids.h"
+#include "logfile.h"
+#include "tail.h"
+
+#define RUN_EVLINE_MAX	4096	/* one JSON line on CRASHTRAIL_EVENT_FD */
+#define RUN_READ_MAX	(64 * 1024)
+
+enum run_phase {
+	RUN_FREE,	/* slot unused */
+	RUN_LIVE,	/* process running (or not yet reaped) */
+	RUN_ENDED,	/* reaped and classified; report being written */
+	RUN_DONE	/* everything written; slot reusable */
+};
+
+struct runner;
+
+struct run {
+	enum run_phase		 phase;
+	uint64_t		 serial;	/* allocation order */
+	struct runner		*runner;
+	const struct runner_conf *rc;
+	char			 id[RUN_ID_MAX + 1];
+	pid_t			 pid;		/* also its process group */
+	int64_t			 started_us;
+	int64_t			 ended_us;
+	int64_t			 started_ms;	/* monotonic */
+	struct exit_info	 ei;
+
+	int			 fd_err, fd_out, fd_ev;
+	struct event		 ev_err, ev_out, ev_ev;
+	char			 base[PATH_MAX];	/* files, no suffix */
+	struct ls_entry		*store;
+	struct logfile		 log_err, log_out;
+	uint64_t		 bytes_err, bytes_out;
+	struct tail		 tail;
+
+	char			 evline[RUN_EVLINE_MAX];
+	size_t			 evlen;
+	int			 evdiscard;	/* inside an overlong line */
+	uint64_t		 evlines, evdropped;
+
+	struct digest		 digest;
+	char			 report_path[PATH_MAX];
+	uint64_t		 report_size;
+	int			 report_written;
+};
+
+/* Reserve every run slot and its tail; start-up only. */
+void		 run_pool_init(struct event_base *, const struct config *,
+		    struct logstore *);
+/*
+ * Take a slot for a new run of `r`, open its files and make its pipes.
+ * child[0..2] get the child's ends (stdout or -1, stderr, event fd).
+ * NULL (logged) when no slot is free or a pipe cannot be made.
+ */
+struct run	*run_begin(struct runner *r, const struct runner_conf *rc,
+		    int child[3]);
+/* The child is running as `pid`: close its ends here, start reading. */
+void		 run_started(struct run *, pid_t pid, int child[3]);
+/*
+ * The process is gone (or given up on): read what is left in the pipes,
+ * classify with the flags already set in run->ei, close the files, and
+ * queue the report of an abnormal end.  The run is RUN_ENDED after this.
+ */
+void		 run_end(struct run *, int status_known, int wstatus);
+struct run	*run_by_pid(pid_t);
+/* Live or ended-but-unreported runs: shutdown waits for these. */
+int		 run_busy(void);
+
+#endif /* RUN_H */

@@ -1,0 +1,471 @@
+/*
+ * runner.c -- runner lifecycle: start, backoff, stop ladder, reaping.
+ * SPDX-License-Identifier: ISC
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "run.h"
+#include "runner.h"
+#include "spawn.h"
+#include "timefmt.h"
+
+extern char	**environ;
+
+static struct event_base	*runner_base;
+static struct runner		*runners;
+static size_t			 nrunners;
+static int			 stopping_all;
+static void			(*runner_idle)(void);
+
+static const char *const runner_states[RS_MAX] = {
+	[RS_STOPPED]	= "STOPPED",
+	[RS_STARTING]	= "STARTING",
+	[RS_RUNNING]	= "RUNNING",
+	[RS_BACKOFF]	= "BACKOFF",
+	[RS_STOPPING]	= "STOPPING",
+	[RS_EXITED]	= "EXITED",
+	[RS_FAILED]	= "FAILED",
+	[RS_FATAL]	= "FATAL",
+};
+
+static void	runner_enter(struct runner *, enum runner_state);
+static void	runner_arm(struct runner *, int);
+static void	runner_on_timer(evutil_socket_t, short, void *);
+static void	runner_on_leftover(evutil_socket_t, short, void *);
+static void	runner_started_ok(struct runner *);
+static void	runner_backoff_done(struct runner *);
+static void	runner_stop_escalate(struct runner *);
+static void	runner_ended(struct runner *, int, int);
+static void	runner_after_end(struct runner *, struct run *, int);
+static int	runner_delay(struct runner *);
+static void	runner_signal(pid_t, int);
+static void	runner_leftover(struct runner *, pid_t);
+static void	runner_env(struct runner *, const struct config *);
+static void	runner_check_idle(void);
+
+/* What the end of each state's timer means. */
+static void (*const runner_timeouts[RS_MAX])(struct runner *) = {
+	[RS_STARTING]	= runner_started_ok,
+	[RS_BACKOFF]	= runner_backoff_done,
+	[RS_STOPPING]	= runner_stop_escalate,
+};
+
+const char *
+runner_strstate(enum runner_state s)
+{
+	return s < RS_MAX ? runner_states[s] : "?";
+}
+
+static void
+runner_enter(struct runner *r, enum runner_state s)
+{
+	log_info("%s: %s -> %s", r->rc->name, runner_strstate(r->state),
+	    runner_strstate(s));
+	r->state = s;
+}
+
+static void
+runner_arm(struct runner *r, int ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&r->timer, &tv);
+}
+
+/*
+ * The environment each run gets: crashtrail's own (less CRASHTRAIL_*
+ * and what the runner sets), the runner's `environment`, then ours.
+ */
+static void
+runner_env(struct runner *r, const struct config *cf)
+{
+	const struct runner_conf	*rc = r->rc;
+	static char			 evfd[32];
+	char				 **e, *inst, *rid;
+	size_t				 n = 0, i, k, klen;
+
+	for (e = environ; *e != NULL; e++)
+		n++;
+	r->envp = calloc(n + rc->nenv + 5, sizeof(*r->envp));
+	inst = malloc(sizeof("CRASHTRAIL_INSTANCE_ID=") + ID_MAX);
+	rid = malloc(sizeof("CRASHTRAIL_RUNNER_ID=") + ID_MAX);
+	if (r->envp == NULL || inst == NULL || rid == NULL)
+		fatal("%s", __func__);
+	(void)cf;
+	k = 0;
+	for (e = environ; *e != NULL; e++) {
+		if (strncmp(*e, "CRASHTRAIL_", 11) == 0)
+			continue;
+		klen = strcspn(*e, "=");
+		for (i = 0; i < rc->nenv; i++)
+			if (strncmp(rc->env[i], *e, klen + 1) == 0)
+				break;
+		if (i == rc->nenv)
+			r->envp[k++] = *e;
+	}
+	for (i = 0; i < rc->nenv; i++)
+		r->envp[k++] = rc->env[i];
+	snprintf(inst, sizeof("CRASHTRAIL_INSTANCE_ID=") + ID_MAX,
+	    "CRASHTRAIL_INSTANCE_ID=%s", rc->instance_id);
+	snprintf(rid, sizeof("CRASHTRAIL_RUNNER_ID=") + ID_MAX,
+	    "CRASHTRAIL_RUNNER_ID=%s", rc->name);
+	snprintf(evfd, sizeof(evfd), "CRASHTRAIL_EVENT_FD=%d", SPAWN_EVENT_FD);
+	r->envp[k++] = inst;
+	r->envp[k++] = rid;
+	r->envp[k++] = evfd;
+	r->envp[k++] = r->env_run_id;	/* filled in at each start */
+	r->envp[k] = NULL;
+}
+
+void
+runners_init(struct event_base *base, const struct config *cf,
+    void (*idle)(void))
+{
+	size_t	i;
+
+	runner_base = base;
+	runner_idle = idle;
+	nrunners = cf->nrunners;
+	if ((runners = calloc(nrunners ? nrunners : 1, sizeof(*runners))) ==
+	    NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < nrunners; i++) {
+		struct runner *r = &runners[i];
+
+		r->rc = &cf->runners[i];
+		r->state = RS_STOPPED;
+		evtimer_assign(&r->timer, base, runner_on_timer, r);
+		evtimer_assign(&r->leftover_timer, base, runner_on_leftover, r);
+		runner_env(r, cf);
+	}
+}
+
+void
+runners_autostart(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nrunners; i++)
+		if (runners[i].rc->autostart)
+			runner_start(&runners[i]);
+}
+
+struct runner *
+runner_by_name(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nrunners; i++)
+		if (strcmp(runners[i].rc->name, name) == 0)
+			return &runners[i];
+	return NULL;
+}
+
+/* The group first; a child that has not reached setsid() yet directly. */
+static void
+runner_signal(pid_t pid, int sig)
+{
+	if (killpg(pid, sig) == -1 && errno == ESRCH)
+		(void)kill(pid, sig);
+}
+
+int
+runner_start(struct runner *r)
+{
+	struct run	*run;
+	int		 child[3];
+	pid_t		 pid;
+
+	if (r->state == RS_STARTING || r->state == RS_RUNNING ||
+	    r->state == RS_STOPPING || stopping_all)
+		return -1;
+	evtimer_del(&r->timer);
+	if (r->state == RS_FATAL)
+		r->start_failures = 0;	/* a fresh budget after giving up */
+	if ((run = run_begin(r, r->rc, child)) == NULL) {
+		runner_enter(r, RS_BACKOFF);
+		runner_arm(r, runner_delay(r));
+		return -1;
+	}
+	snprintf(r->env_run_id, sizeof(r->env_run_id), "CRASHTRAIL_RUN_ID=%s",
+	    run->id);
+	if ((pid = spawn_runner(r->rc, r->envp, child)) == -1) {
+		close(child[1]);
+		close(child[2]);
+		if (child[0] != -1 && child[0] != child[1])
+			close(child[0]);
+		r->run = run;
+		runner_enter(r, RS_STARTING);
+		runner_ended(r, 0, 0);
+		return -1;
+	}
+	run_started(run, pid, child);
+	r->run = run;
+	r->starts++;
+	r->kill_tries = 0;
+	runner_enter(r, RS_STARTING);
+	log_info("%s: run %s started, pid %ld", r->rc->name, run->id,
+	    (long)pid);
+	if (r->rc->startsecs == 0)
+		runner_started_ok(r);
+	else
+		runner_arm(r, r->rc->startsecs * 1000);
+	return 0;
+}
+
+static void
+runner_started_ok(struct runner *r)
+{
+	r->start_failures = 0;
+	runner_enter(r, RS_RUNNING);
+}
+
+static void
+runner_backoff_done(struct runner *r)
+{
+	runner_start(r);
+}
+
+void
+runner_stop(struct runner *r)
+{
+	switch (r->state) {
+	case RS_BACKOFF:
+		evtimer_del(&r->timer);
+		runner_enter(r, RS_STOPPED);
+		break;
+	case RS_STARTING:
+	case RS_RUNNING:
+		evtimer_del(&r->timer);
+		r->run->ei.stop_requested = 1;
+		r->run->ei.stop_signal = r->rc->stopsignal;
+		runner_signal(r->run->pid, r->rc->stopsignal);
+		runner_enter(r, RS_STOPPING);
+		runner_arm(r, r->rc->stopwaitsecs * 1000);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The stop timer ran out: SIGKILL, a few times, then give up. */
+static void
+runner_stop_escalate(struct runner *r)
+{
+	struct run	*run = r->run;
+
+	if (r->kill_tries < RUNNER_KILL_TRIES) {
+		log_warnx("%s: run %s did not stop on %s; sending SIGKILL to "
+		    "group %ld", r->rc->name, run->id,
+		    signal_name(r->rc->stopsignal), (long)run->pid);
+		run->ei.stop_escalated = 1;
+		runner_signal(run->pid, SIGKILL);
+		r->kill_tries++;
+		runner_arm(r, RUNNER_KILL_INTERVAL_MS);
+		return;
+	}
+	log_warnx("%s: run %s (pid %ld) survived %d SIGKILLs; reporting it "
+	    "unreapable and moving on", r->rc->name, run->id, (long)run->pid,
+	    RUNNER_KILL_TRIES);
+	run->ei.unreapable = 1;
+	runner_ended(r, 0, 0);
+}
+
+static void
+runner_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner	*r = arg;
+
+	(void)fd;
+	(void)what;
+	if (runner_timeouts[r->state] != NULL)
+		runner_timeouts[r->state](r);
+}
+
+/*
+ * A run's leader is gone but its group is not (a grandchild that kept the
+ * pipe, say): ask the group to go with the stop signal, and SIGKILL it
+ * after stopwaitsecs, as systemd does for a service's leftovers.
+ */
+static void
+runner_leftover(struct runner *r, pid_t pgid)
+{
+	struct timeval	tv;
+
+	if (killpg(pgid, 0) == -1)
+		return;
+	if (r->leftover != 0)
+		(void)killpg(r->leftover, SIGKILL);
+	log_info("%s: processes of group %ld outlived their leader; sending "
+	    "%s", r->rc->name, (long)pgid, signal_name(r->rc->stopsignal));
+	(void)killpg(pgid, r->rc->stopsignal);
+	r->leftover = pgid;
+	tv.tv_sec = stopping_all ? 0 : r->rc->stopwaitsecs;
+	tv.tv_usec = 0;
+	evtimer_add(&r->leftover_timer, &tv);
+}
+
+static void
+runner_on_leftover(evutil_socket_t fd, short what, void *arg)
+{
+	struct runner	*r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->leftover != 0 && killpg(r->leftover, SIGKILL) == 0)
+		log_info("%s: SIGKILL to leftover group %ld", r->rc->name,
+		    (long)r->leftover);
+	r->leftover = 0;
+}
+
+/* Restart delay: backoff doubled per failure in a row, capped. */
+static int
+runner_delay(struct runner *r)
+{
+	int	shift = r->failures > 0 ? r->failures - 1 : 0;
+	long	ms;
+
+	if (shift > 20)
+		shift = 20;
+	ms = (long)r->rc->backoff_ms << shift;
+	if (ms > r->rc->backoff_max_ms)
+		ms = r->rc->backoff_max_ms;
+	return (int)ms;
+}
+
+/* The live run is over: classify it and decide what comes next. */
+static void
+runner_ended(struct runner *r, int status_known, int wstatus)
+{
+	struct run		*run = r->run;
+	enum runner_state	 was = r->state;
+
+	evtimer_del(&r->timer);
+	r->run = NULL;
+	run_end(run, status_known, wstatus);
+	if (!run->ei.unreapable)
+		runner_leftover(r, run->pid);
+	runner_after_end(r, run, was == RS_STARTING);
+	runner_check_idle();
+}
+
+static void
+runner_after_end(struct runner *r, struct run *run, int early)
+{
+	const struct runner_conf	*rc = r->rc;
+	int64_t				 lived;
+	int				 restart;
+
+	lived = (run->ended_us - run->started_us) / 1000;
+	if (!run->ei.abnormal || lived >= rc->backoff_max_ms)
+		r->failures = 0;
+	if (run->ei.abnormal)
+		r->failures++;
+
+	if (r->state == RS_STOPPING || stopping_all) {
+		runner_enter(r, RS_STOPPED);
+		return;
+	}
+	if (early) {
+		/* Died before startsecs: a failed start, whatever the code. */
+		if (r->failures == 0)
+			r->failures = 1;
+		if (++r->start_failures > rc->startretries) {
+			log_warnx("%s: gave up after %d failed starts (last: "
+			    "%s); SIGUSR1 or a restart request retries it",
+			    rc->name, r->start_failures, run->ei.cause);
+			runner_enter(r, RS_FATAL);
+			return;
+		}
+		runner_enter(r, RS_BACKOFF);
+		runner_arm(r, runner_delay(r));
+		return;
+	}
+	runner_enter(r, run->ei.abnormal ? RS_FAILED : RS_EXITED);
+	restart = rc->autorestart == AUTORESTART_ALWAYS ||
+	    (rc->autorestart == AUTORESTART_UNEXPECTED && run->ei.abnormal);
+	if (!restart)
+		return;
+	runner_enter(r, RS_BACKOFF);
+	runner_arm(r, run->ei.abnormal ? runner_delay(r) : 0);
+}
+
+void
+runners_reap(void)
+{
+	struct run	*run;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((run = run_by_pid(pid)) == NULL) {
+			log_debug("reaped pid %ld (not a live run)",
+			    (long)pid);
+			continue;
+		}
+		runner_ended(run->runner, 1, status);
+	}
+	if (pid == -1 && errno != ECHILD)
+		log_warn("waitpid");
+}
+
+void
+runners_stop_all(int force)
+{
+	size_t	i;
+
+	stopping_all = 1;
+	for (i = 0; i < nrunners; i++) {
+		struct runner *r = &runners[i];
+
+		runner_stop(r);
+		if (force && r->state == RS_STOPPING && r->run != NULL) {
+			r->run->ei.stop_escalated = 1;
+			runner_signal(r->run->pid, SIGKILL);
+		}
+		if (r->leftover != 0) {
+			(void)killpg(r->leftover, SIGKILL);
+			r->leftover = 0;
+			evtimer_del(&r->leftover_timer);
+		}
+	}
+	runner_check_idle();
+}
+
+void
+runners_retry_fatal(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nrunners; i++)
+		if (runners[i].state == RS_FATAL) {
+			log_info("%s: retrying after FATAL", runners[i].rc->name);
+			runner_start(&runners[i]);
+		}
+}
+
+void
+runner_run_done(struct runner *r, struct run *run)
+{
+	(void)r;
+	(void)run;
+	runner_check_idle();
+}
+
+static void
+runner_check_idle(void)
+{
+	if (stopping_all && runner_idle != NULL && run_busy() == 0)
+		runner_idle();
+}

@@ -1,0 +1,76 @@
+/*
+ * runner.h -- supervised programs and their lifecycle.
+ *
+ *   STOPPED -> STARTING -> RUNNING -> EXITED | FAILED -> BACKOFF -> STARTING
+ *   STARTING -> BACKOFF (died before startsecs) ... -> FATAL (retries spent)
+ *   STARTING | RUNNING -> STOPPING -> STOPPED
+ *
+ * Every transition goes through runner_enter(), which logs "old -> new".
+ * FATAL is not a dead end: runner_start() (SIGUSR1 to crashtrail, later
+ * the API) takes a runner out of it with a fresh retry budget.
+ *
+ * Stop ladder: the stop signal to the whole process group, stopwaitsecs
+ * for it to go, then SIGKILL to the group, repeated every
+ * RUNNER_KILL_INTERVAL_MS up to RUNNER_KILL_TRIES times; a run still not
+ * reaped after that is reported as unreapable and not waited on again.
+ */
+#ifndef RUNNER_H
+#define RUNNER_H
+
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "config.h"
+
+#define RUNNER_KILL_TRIES	3
+#define RUNNER_KILL_INTERVAL_MS	2000
+
+enum runner_state {
+	RS_STOPPED,
+	RS_STARTING,
+	RS_RUNNING,
+	RS_BACKOFF,
+	RS_STOPPING,
+	RS_EXITED,
+	RS_FAILED,
+	RS_FATAL,
+	RS_MAX
+};
+
+struct run;
+
+struct runner {
+	const struct runner_conf *rc;
+	enum runner_state	 state;
+	struct run		*run;		/* the live run, or NULL */
+	struct event		 timer;		/* the current state's timeout */
+	int			 start_failures; /* in a row, before startsecs */
+	int			 failures;	/* abnormal ends in a row */
+	uint64_t		 starts;
+	int			 kill_tries;
+	pid_t			 leftover;	/* group left by the last run */
+	struct event		 leftover_timer;
+	char			**envp;		/* built once at start-up */
+	char			 env_run_id[128];
+};
+
+/* Build the runner table from the config; start-up only. */
+void		 runners_init(struct event_base *, const struct config *,
+		    void (*idle)(void));
+void		 runners_autostart(void);
+struct runner	*runner_by_name(const char *);
+int		 runner_start(struct runner *);
+void		 runner_stop(struct runner *);
+/* Stop everything; with `force`, SIGKILL whatever is still stopping. */
+void		 runners_stop_all(int force);
+/* Collect every exited child (SIGCHLD). */
+void		 runners_reap(void);
+/* Give every FATAL runner a fresh start (SIGUSR1). */
+void		 runners_retry_fatal(void);
+/* Called by the run module once a run's report is on disk. */
+void		 runner_run_done(struct runner *, struct run *);
+const char	*runner_strstate(enum runner_state);
+
+#endif /* RUNNER_H */

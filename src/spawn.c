@@ -1,0 +1,96 @@
+/*
+ * spawn.c -- fork/exec of a runner with its descriptors in place.
+ * SPDX-License-Identifier: ISC
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spawn.h"
+
+static void	spawn_child(const struct runner_conf *, char *const [],
+		    const int [3]) LOG_NORETURN;
+static void	spawn_fail(const char *, const char *) LOG_NORETURN;
+
+/* Only async-signal-safe calls from here on: we are a forked copy. */
+static void
+spawn_fail(const char *what, const char *arg)
+{
+	char	msg[PATH_MAX + 128];
+	int	n, err = errno;
+
+	n = snprintf(msg, sizeof(msg), "crashtrail: %s %s: %s\n", what, arg,
+	    strerror(err));
+	if (n > 0)
+		(void)write(STDERR_FILENO, msg,
+		    (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	_exit(SPAWN_EXEC_FAIL);
+}
+
+static void
+spawn_child(const struct runner_conf *rc, char *const envp[],
+    const int child[3])
+{
+	sigset_t	none;
+	int		src[4], hi[4], i, sig;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+	if (setsid() == -1)
+		spawn_fail("setsid", rc->name);
+
+	src[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	src[1] = child[0] != -1 ? child[0] :
+	    open("/dev/null", O_WRONLY | O_CLOEXEC);
+	src[2] = child[1];
+	src[3] = child[2];
+	/*
+	 * Lift every source above the targets first, so that placing one
+	 * cannot clobber another that happens to sit on fd 0..3.
+	 */
+	for (i = 0; i < 4; i++)
+		if (src[i] == -1 ||
+		    (hi[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 10)) == -1)
+			spawn_fail("set up descriptors for", rc->name);
+	for (i = 0; i < 4; i++)
+		if (dup2(hi[i], i) == -1)
+			spawn_fail("set up descriptors for", rc->name);
+
+	if (rc->directory[0] != '\0' && chdir(rc->directory) == -1)
+		spawn_fail("chdir", rc->directory);
+	if (rc->has_user) {
+		if (setgid(rc->gid) == -1)
+			spawn_fail("setgid for", rc->user);
+		if (initgroups(rc->user, rc->gid) == -1)
+			spawn_fail("initgroups for", rc->user);
+		if (setuid(rc->uid) == -1)
+			spawn_fail("setuid to", rc->user);
+	}
+	execve(rc->exec_path, rc->argv, envp);
+	spawn_fail("exec", rc->exec_path);
+}
+
+pid_t
+spawn_runner(const struct runner_conf *rc, char *const envp[],
+    const int child[3])
+{
+	pid_t	pid;
+
+	pid = fork();
+	if (pid == -1) {
+		log_warn("%s: fork", rc->name);
+		return -1;
+	}
+	if (pid == 0)
+		spawn_child(rc, envp, child);
+	return pid;
+}

@@ -1,0 +1,485 @@
+#!/bin/sh
+# throughput.sh -- how fast crashtrail stores its runners' stderr, against
+# supervisord and against a minimal epoll copier (this machine's limit).
+#
+# usage: sh test/bench/throughput.sh		(from anywhere; no build needed
+#					 but ./crashtrail from `make`)
+#
+# For each writer count N, N writers (blast.c) each write TOTAL/N bytes of
+# text lines to their stderr in 64 KiB writes, and each contender stores
+# every writer's stderr in a log file of its own:
+#
+#   copier       copier.c: one process, fork+exec, epoll, read, write
+#   crashtrail   $CRASHTRAIL run -c FILE, one [runner:wK] per writer
+#   supervisord  nodaemon, one [program:wK] per writer, no log rotation
+#
+# measure.c starts a contender, sums the sizes of its *.stderr.log files
+# every 20 ms, and stops it (SIGTERM; the copier exits by itself) as soon
+# as every byte is there.  The contenders take turns: copier, crashtrail,
+# supervisord, then again, BENCH_REPEAT rounds per N.  Reported:
+#
+#   MB/s       TOTAL / wall seconds (MB = 10^6 bytes); wall seconds run from
+#              the contender's fork to the poll that saw every byte, so they
+#              include its start-up ("1st byte s" shows how long that took)
+#   CPU s/GB   the contender's own CPU time per 10^9 bytes: utime + stime of
+#              its pid only (not of its writers), from /proc/PID/stat just
+#              before it is stopped; the copier reports its own rusage
+#   RSS MiB    its peak RSS: VmHWM just before it is stopped (copier:
+#              ru_maxrss)
+#   check      every log file compared with what its writer wrote (cksum)
+#
+# Environment:
+#   BENCH_N        writer counts (default "1 16 64")
+#   BENCH_BYTES    total bytes per run, split evenly (default 1073741824)
+#   BENCH_TIMEOUT  seconds one contender may take (default 300)
+#   BENCH_REPEAT   rounds per N (default 3); the table shows the median
+#                  (RSS: the largest) and the range of MB/s
+#   BENCH_VERIFY   1 checks every log file's contents, 0 skips (default 1)
+#   BENCH_WARMUP   1 writes and deletes TOTAL bytes before each run, so that
+#                  no contender pays for pages the VM gave back (default 1)
+#   CRASHTRAIL     the daemon (default: crashtrail at the repository root)
+#   SUPERVISORD    supervisord (default: supervisord from PATH)
+#   CC, CFLAGS     compiler for the helpers (default: cc, -O2)
+#
+# Everything runs in a mktemp -d directory under /tmp, removed on exit.
+
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+BENCH_N=${BENCH_N:-"1 16 64"}
+BENCH_BYTES=${BENCH_BYTES:-1073741824}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
+BENCH_REPEAT=${BENCH_REPEAT:-3}
+BENCH_VERIFY=${BENCH_VERIFY:-1}
+BENCH_WARMUP=${BENCH_WARMUP:-1}
+CRASHTRAIL=${CRASHTRAIL:-$root/crashtrail}
+SUPERVISORD=${SUPERVISORD:-supervisord}
+CC=${CC:-cc}
+CFLAGS=${CFLAGS:--O2}
+
+die()
+{
+	echo "throughput.sh: $*" >&2
+	exit 1
+}
+
+isnum()
+{
+	case $1 in
+	''|*[!0-9]*)	return 1 ;;
+	esac
+	[ "$1" -gt 0 ]
+}
+
+isnum "$BENCH_BYTES" || die "BENCH_BYTES must be a positive integer"
+isnum "$BENCH_TIMEOUT" || die "BENCH_TIMEOUT must be a positive integer"
+isnum "$BENCH_REPEAT" || die "BENCH_REPEAT must be a positive integer"
+[ -n "$BENCH_N" ] || die "BENCH_N is empty"
+for n in $BENCH_N; do
+	isnum "$n" || die "BENCH_N: not a positive integer: $n"
+	[ $((BENCH_BYTES / n)) -gt 0 ] || die "BENCH_BYTES is less than N=$n"
+done
+
+tmp=
+mpid=
+cleanup()
+{
+	if [ -n "$mpid" ]; then
+		# measure stops its contender when it gets SIGTERM.
+		kill "$mpid" 2>/dev/null || :
+		wait "$mpid" 2>/dev/null || :
+	fi
+	if [ -n "$tmp" ]; then
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+tmp=$(mktemp -d /tmp/crashtrail-bench.XXXXXX)
+bin=$tmp/bin
+results=$tmp/results
+mkdir "$bin"
+: >"$results"
+
+for p in blast copier measure; do
+	# shellcheck disable=SC2086 # CFLAGS is a list of words.
+	$CC $CFLAGS -o "$bin/$p" "$here/$p.c" || die "cannot build $p.c"
+done
+
+have_supervisord=1
+command -v "$SUPERVISORD" >/dev/null 2>&1 || have_supervisord=0
+
+# field KEY LINE: the value of KEY=value in measure's result line.
+field()
+{
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# measure ARGS...: runs measure in the background, so that a signal to this
+# script reaches the trap (and measure's pid) at once; sets $res.
+measure()
+{
+	"$bin/measure" -t "$BENCH_TIMEOUT" "$@" >"$run/result" &
+	mpid=$!
+	wait "$mpid" || :
+	mpid=
+	res=$(cat "$run/result")
+	[ -n "$res" ] || res="status=error wall_s=-1 first_s=-1 bytes=0 cpu_s=-1 hwm_kib=-1 exit=-1"
+}
+
+# logsum WHO K: cksum of all that writer K's log files hold, in name order.
+logsum()
+{
+	case $1 in
+	crashtrail)
+		find "$run/ct-logs/runner_log/bench/w$2" -type f \
+		    -name '*.stderr.log' 2>/dev/null | sort |
+		    while IFS= read -r f; do cat "$f"; done | cksum
+		;;
+	*)
+		if [ -f "$run/logs/w$2.stderr.log" ]; then
+			cksum <"$run/logs/w$2.stderr.log"
+		else
+			echo missing
+		fi
+		;;
+	esac
+}
+
+# verify WHO: sets $check to ok, "K/N bad" (log files that differ from
+# what their writer wrote), or "-" (not checked).
+verify()
+{
+	check=-
+	[ "$BENCH_VERIFY" = 1 ] || return 0
+	[ "$(field status "$res")" = ok ] || return 0
+	_bad=0
+	_k=1
+	while [ "$_k" -le "$n" ]; do
+		[ "$(logsum "$1" "$_k")" = "$ref" ] || _bad=$((_bad + 1))
+		_k=$((_k + 1))
+	done
+	if [ "$_bad" -eq 0 ]; then
+		check=ok
+	else
+		check="$_bad/$n bad"
+	fi
+}
+
+# record WHO [NOTE]: appends one result row from $res and $check.
+record()
+{
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$n" "$rep" \
+	    "$(field status "$res")" "$(field wall_s "$res")" \
+	    "$(field first_s "$res")" "$(field bytes "$res")" \
+	    "$(field cpu_s "$res")" "$(field hwm_kib "$res")" \
+	    "$(field exit "$res")" "$check" \
+	    "$(printf '%s' "${2:-}" | tr '|' '/')" >>"$results"
+	printf '  %-12s %s check=%s %s\n' "$1" "$res" "$check" "${2:-}" >&2
+}
+
+# skip WHO WHY: appends a row for a contender that cannot run (once per N).
+skip()
+{
+	[ "$rep" -eq 1 ] || return 0
+	printf '%s|%s|%s|skipped|-1|-1|0|-1|-1|-1|-|%s\n' "$1" "$n" "$rep" \
+	    "$2" >>"$results"
+	printf '  %-12s skipped: %s\n' "$1" "$2" >&2
+}
+
+# new_run: a fresh directory for one contender's run.
+new_run()
+{
+	run=$tmp/run
+	rm -rf "$run"
+	mkdir "$run"
+	# Leave no dirty pages from the previous contender to write back.
+	sync
+	# On a VM with free page reporting (virtio-balloon), memory that
+	# stayed free for a while has been handed back to the host, and the
+	# first touch of each page costs the writer of the log files a host
+	# fault: about 1.7 s of its CPU per GiB on the machine this was
+	# written on.  Writing and deleting TOTAL bytes just before the run
+	# hands the contender freshly freed pages instead, the same for all.
+	if [ "$BENCH_WARMUP" = 1 ]; then
+		"$bin/blast" "$total" 1 >"$tmp/warmup"
+		rm -f "$tmp/warmup"
+	fi
+}
+
+bench_copier()
+{
+	new_run
+	mkdir "$run/logs"
+	measure -w -o "$run/copier.out" "$total" "$run/logs" \
+	    "$bin/copier" "$run/logs" "$n" "$per" "$bin/blast"
+	# The copier has exited: take its own account of CPU and RSS.
+	_self=$(sed -n 's/^copier: cpu_s=\([0-9.]*\) maxrss_kib=\([0-9]*\)$/cpu_s=\1 hwm_kib=\2/p' \
+	    "$run/copier.out")
+	if [ -n "$_self" ]; then
+		res=$(printf '%s\n' "$res" |
+		    sed 's/ cpu_s=[^ ]* hwm_kib=[^ ]*//')" $_self"
+	fi
+	verify copier
+	_note=
+	[ "$(field exit "$res")" = 0 ] ||
+	    _note="copier failed: $(tail -n 3 "$run/copier.out" | tr '\n' ' ')"
+	record copier "$_note"
+}
+
+bench_crashtrail()
+{
+	if [ ! -x "$CRASHTRAIL" ]; then
+		skip crashtrail "crashtrail binary not found ($CRASHTRAIL)"
+		return 0
+	fi
+	new_run
+	_conf=$run/crashtrail.conf
+	{
+		printf '[collector]\n'
+		printf 'state_dir = %s\n' "$run/ct-state"
+		printf 'log_dir = %s\n' "$run/ct-logs"
+		printf 'log_quota_bytes = 0\n'
+		_k=1
+		while [ "$_k" -le "$n" ]; do
+			printf '\n[runner:w%d]\n' "$_k"
+			printf 'command = %s %s\n' "$bin/blast" "$per"
+			printf 'instance_id = bench\n'
+			printf 'autostart = true\n'
+			printf 'autorestart = never\n'
+			printf 'startsecs = 0\n'
+			printf 'log_max_bytes = 0\n'
+			_k=$((_k + 1))
+		done
+	} >"$_conf"
+	measure -o "$run/crashtrail.log" "$total" "$run/ct-logs" \
+	    "$CRASHTRAIL" run -c "$_conf"
+	verify crashtrail
+	_note=
+	case $(field status "$res"):$(field exit "$res") in
+	ok:0)	;;
+	ok:*)	_note="exit $(field exit "$res") on SIGTERM (want 0)" ;;
+	*:78)	_note="config refused: $(grep -m 3 -F "$_conf" \
+		    "$run/crashtrail.log" | tr '\n' ' ')"
+		_line=$(sed -n "s|^$_conf:\([0-9][0-9]*\):.*|\1|p" \
+		    "$run/crashtrail.log" | head -n 1)
+		if [ -n "$_line" ]; then
+			_note="$_note(line $_line is: $(sed -n "${_line}p" "$_conf"))"
+		fi
+		;;
+	*)	_note="log: $(tail -n 3 "$run/crashtrail.log" | tr '\n' ' ')" ;;
+	esac
+	if [ "$(field exit "$res")" != 0 ]; then
+		{
+			echo "--- crashtrail stderr (last 20 lines) ---"
+			tail -n 20 "$run/crashtrail.log"
+			echo "---"
+		} >&2
+	fi
+	record crashtrail "$_note"
+}
+
+bench_supervisord()
+{
+	if [ "$have_supervisord" = 0 ]; then
+		skip supervisord "supervisord not found ($SUPERVISORD)"
+		return 0
+	fi
+	new_run
+	mkdir "$run/logs" "$run/sv"
+	_conf=$run/sv/supervisord.conf
+	{
+		printf '[unix_http_server]\nfile = %s\nchmod = 0700\n\n' \
+		    "$run/sv/supervisor.sock"
+		printf '[supervisord]\nnodaemon = true\n'
+		printf 'logfile = %s\nlogfile_maxbytes = 0\n' \
+		    "$run/sv/supervisord.log"
+		printf 'pidfile = %s\nchildlogdir = %s\n\n' \
+		    "$run/sv/supervisord.pid" "$run/sv"
+		printf '[rpcinterface:supervisor]\n'
+		printf 'supervisor.rpcinterface_factory = '
+		printf 'supervisor.rpcinterface:make_main_rpcinterface\n\n'
+		printf '[supervisorctl]\nserverurl = unix://%s\n' \
+		    "$run/sv/supervisor.sock"
+		_k=1
+		while [ "$_k" -le "$n" ]; do
+			printf '\n[program:w%d]\n' "$_k"
+			printf 'command = %s %s\n' "$bin/blast" "$per"
+			printf 'autostart = true\nautorestart = false\n'
+			printf 'startsecs = 0\n'
+			printf 'stdout_logfile = /dev/null\n'
+			printf 'stdout_logfile_maxbytes = 0\n'
+			printf 'stderr_logfile = %s/w%d.stderr.log\n' \
+			    "$run/logs" "$_k"
+			printf 'stderr_logfile_maxbytes = 0\n'
+			printf 'stderr_logfile_backups = 0\n'
+			_k=$((_k + 1))
+		done
+	} >"$_conf"
+	measure -o "$run/sv/supervisord.out" "$total" "$run/logs" \
+	    "$SUPERVISORD" -c "$_conf"
+	verify supervisord
+	_note=
+	case $(field status "$res"):$(field exit "$res") in
+	ok:0)	;;
+	ok:*)	_note="exit $(field exit "$res") on SIGTERM" ;;
+	*)	_note="log: $(tail -n 3 "$run/sv/supervisord.out" | tr '\n' ' ')" ;;
+	esac
+	record supervisord "$_note"
+}
+
+if [ -x "$CRASHTRAIL" ]; then
+	ctdesc=$CRASHTRAIL
+else
+	ctdesc="$CRASHTRAIL (not found)"
+fi
+if [ "$have_supervisord" = 1 ]; then
+	svdesc="supervisord $("$SUPERVISORD" --version 2>&1 | head -n 1)"
+else
+	svdesc="supervisord not found"
+fi
+
+echo "crashtrail throughput benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "host: $(uname -sr), $(getconf _NPROCESSORS_ONLN) CPUs," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+    "$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "data: $tmp ($(stat -f -c %T "$tmp"))"
+echo "contenders: copier; crashtrail: $ctdesc; $svdesc"
+echo "load: $BENCH_BYTES bytes per run in 64 KiB writes, N = $BENCH_N," \
+    "$BENCH_REPEAT round(s)"
+
+for n in $BENCH_N; do
+	per=$((BENCH_BYTES / n))
+	total=$((per * n))
+	ref=$("$bin/blast" "$per" 1 | cksum)
+	rep=1
+	while [ "$rep" -le "$BENCH_REPEAT" ]; do
+		echo "N=$n round $rep: $n writer(s) x $per bytes" >&2
+		bench_copier
+		bench_crashtrail
+		bench_supervisord
+		rep=$((rep + 1))
+	done
+	rm -rf "$run"
+done
+
+echo
+awk -F '|' '
+# med(A, G, K): the median of A[G, 1..K].
+function med(a, g, k,	i, j, t, v)
+{
+	for (i = 1; i <= k; i++) {
+		v = a[g, i]
+		for (j = i - 1; j >= 1 && t[j] > v; j--)
+			t[j + 1] = t[j]
+		t[j + 1] = v
+	}
+	return k % 2 ? t[(k + 1) / 2] : (t[k / 2] + t[k / 2 + 1]) / 2
+}
+function num(v, fmt)	{ return v < 0 ? "-" : sprintf(fmt, v) }
+{
+	g = $1 SUBSEP $2
+	if (!(g in runs)) {
+		order[++groups] = g
+		who[g] = $1
+		n[g] = $2
+	}
+	runs[g]++
+	total[g] = $7
+	if ($4 != "ok") {
+		if (!(g in fail))
+			fail[g] = $4 == "skipped" ? "skipped" : \
+			    sprintf("%s after %.1f MiB", $4, $7 / 1048576)
+		if ($12 != "" && !(g in failnote))
+			failnote[g] = $12
+		nfail[g]++
+		next
+	}
+	k = ++ok[g]
+	mbps[g, k] = $7 / $5 / 1e6
+	wall[g, k] = $5
+	first[g, k] = $6
+	cpugb[g, k] = $8 < 0 ? -1 : $8 / ($7 / 1e9)
+	if ($9 / 1024 > rss[g])
+		rss[g] = $9 / 1024
+	if (!(g in lo) || mbps[g, k] < lo[g])
+		lo[g] = mbps[g, k]
+	if (!(g in hi) || mbps[g, k] > hi[g])
+		hi[g] = mbps[g, k]
+	if (!(g in code))
+		code[g] = $10
+	else if (code[g] != $10)
+		code[g] = "mixed"
+	if ($11 != "ok" && $11 != "-")
+		check[g] = check[g] (check[g] == "" ? "" : ", ") $11
+	else if (!(g in check))
+		check[g] = $11
+	if ($12 != "")
+		note[g] = $12
+}
+END {
+	for (i = 1; i <= groups; i++) {
+		g = order[i]
+		if (!ok[g])
+			continue
+		m[g] = med(mbps, g, ok[g])
+		c[g] = med(cpugb, g, ok[g])
+		if (who[g] == "copier")
+			base[n[g]] = m[g]
+		if (who[g] == "crashtrail")
+			ct[n[g]] = g
+		if (who[g] == "supervisord")
+			sv[n[g]] = g
+	}
+	printf "%-12s %3s %8s %15s %8s %8s %7s %6s %10s %4s %4s  %s\n",
+	    "contender", "N", "MB/s", "MB/s min-max", "x copier", "CPU s/GB",
+	    "RSS MiB", "wall s", "1st byte s", "runs", "exit", "check"
+	for (i = 1; i <= groups; i++) {
+		g = order[i]
+		if (!ok[g]) {
+			msg = fail[g]
+			if (g in failnote)
+				msg = msg ": " failnote[g]
+			printf "%-12s %3s %s\n", who[g], n[g], msg
+			continue
+		}
+		ratio = "-"
+		if (n[g] in base)
+			ratio = sprintf("%.2f", m[g] / base[n[g]])
+		printf "%-12s %3s %8.1f %15s %8s %8s %7.1f %6.2f %10.2f %4s %4s  %s\n",
+		    who[g], n[g], m[g], sprintf("%.0f-%.0f", lo[g], hi[g]),
+		    ratio, num(c[g], "%.2f"), rss[g], med(wall, g, ok[g]),
+		    med(first, g, ok[g]), ok[g] "/" runs[g], code[g], check[g]
+		if (nfail[g])
+			printf "%17s %d run(s) %s%s\n", "", nfail[g], fail[g],
+			    g in failnote ? ": " failnote[g] : ""
+		if (note[g] != "")
+			printf "%17s note: %s\n", "", note[g]
+	}
+	printf "\ncrashtrail / supervisord (MB/s: >1 is faster; CPU, RSS: <1 is less)\n"
+	printf "%3s %8s %8s %7s\n", "N", "MB/s", "CPU s/GB", "RSS MiB"
+	for (i = 1; i <= groups; i++) {
+		g = order[i]
+		if (who[g] != "copier")
+			continue
+		k = n[g]
+		if (!(k in ct) || !(k in sv)) {
+			printf "%3s %s\n", k, "- (needs both to complete)"
+			continue
+		}
+		a = ct[k]
+		b = sv[k]
+		rc = "-"
+		if (c[a] > 0 && c[b] > 0)
+			rc = sprintf("%.2f", c[a] / c[b])
+		printf "%3s %8.2f %8s %7.2f\n", k, m[a] / m[b], rc, rss[a] / rss[b]
+	}
+	printf "\nMB = 10^6 bytes, GB = 10^9 bytes, MiB = 2^20 bytes.  Medians of" \
+	    " the rounds that\ncompleted (RSS: the largest); x copier and the" \
+	    " ratios use the medians.\n"
+}' "$results"
