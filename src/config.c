@@ -322,7 +322,7 @@ config_section(struct cfctx *c, const char *p)
 		if (c->seen_collector++)
 			cferr(c, c->lineno, "duplicate [collector] section");
 	} else if (strncmp(name, "runner:", 7) == 0) {
-		struct runner_conf	*rc, *nr;
+		struct runner_conf	*rc, **nr;
 		const char		*why;
 		size_t			 i;
 
@@ -332,19 +332,18 @@ config_section(struct cfctx *c, const char *p)
 			return;
 		}
 		for (i = 0; i < c->cf->nrunners; i++)
-			if (strcmp(c->cf->runners[i].name, name + 7) == 0) {
+			if (strcmp(c->cf->runners[i]->name, name + 7) == 0) {
 				cferr(c, c->lineno, "duplicate section [%s] "
 				    "(first at line %d)", name,
-				    c->cf->runners[i].lineno);
+				    c->cf->runners[i]->lineno);
 				return;
 			}
 		nr = realloc(c->cf->runners,
 		    (c->cf->nrunners + 1) * sizeof(*nr));
-		if (nr == NULL)
+		if (nr == NULL || (rc = calloc(1, sizeof(*rc))) == NULL)
 			fatal("%s", __func__);
 		c->cf->runners = nr;
-		rc = &nr[c->cf->nrunners++];
-		memset(rc, 0, sizeof(*rc));
+		nr[c->cf->nrunners++] = rc;
 		memcpy(rc->name, name + 7, strlen(name + 7) + 1);
 		rc->lineno = c->lineno;
 		rc->autostart = 1;
@@ -384,8 +383,8 @@ config_runner(struct cfctx *c, const char *section)
 	if (strncmp(section, "runner:", 7) != 0)
 		return NULL;
 	for (i = 0; i < c->cf->nrunners; i++)
-		if (strcmp(c->cf->runners[i].name, section + 7) == 0)
-			return &c->cf->runners[i];
+		if (strcmp(c->cf->runners[i]->name, section + 7) == 0)
+			return c->cf->runners[i];
 	return NULL;
 }
 
@@ -916,7 +915,7 @@ config_finish(struct cfctx *c)
 		snprintf(cf->log_dir, sizeof(cf->log_dir), "%s",
 		    cf->state_dir);
 	for (i = 0; i < cf->nrunners; i++)
-		config_finish_runner(c, &cf->runners[i]);
+		config_finish_runner(c, cf->runners[i]);
 	if (!c->max_runs_set && cf->max_runs < 2 * cf->nrunners)
 		cf->max_runs = 2 * cf->nrunners;
 	if (cf->max_runs < 2 * cf->nrunners)
@@ -987,6 +986,10 @@ config_load(struct config *cf, const char *path)
 void
 config_free(struct config *cf)
 {
+	size_t	i;
+
+	for (i = 0; i < cf->nrunners; i++)
+		free(cf->runners[i]);
 	free(cf->runners);
 	cf->runners = NULL;
 	cf->nrunners = 0;

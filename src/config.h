@@ -68,8 +68,8 @@ struct config {
 	size_t		 tail_bytes;		/* power of two */
 	uint64_t	 log_quota_bytes;	/* all of log_dir; 0 = none */
 	size_t		 log_max_files;		/* runs' files kept */
-	struct runner_conf *runners;
-	size_t		 nrunners;
+	struct runner_conf **runners;		/* each its own allocation: */
+	size_t		 nrunners;		/* argv/env point inside it */
 };
 
 #define CONFIG_DEFAULT_PATH	"/etc/crashtrail/crashtrail.conf"

@@ -48,6 +48,7 @@ static void	main_on_signal(evutil_socket_t, short, void *);
 static void	main_on_idle(void);
 static void	main_stdio(void);
 static int	main_mkdir(const char *);
+static void	main_reserve_timers(size_t);
 
 static void
 usage(FILE *fp)
@@ -146,8 +147,8 @@ cmd_check(int argc, char **argv)
 	    main_cf.nrunners, main_cf.nrunners == 1 ? "" : "s",
 	    main_cf.state_dir, main_cf.log_dir);
 	for (i = 0; i < main_cf.nrunners; i++)
-		printf("  %s/%s: %s\n", main_cf.runners[i].instance_id,
-		    main_cf.runners[i].name, main_cf.runners[i].exec_path);
+		printf("  %s/%s: %s\n", main_cf.runners[i]->instance_id,
+		    main_cf.runners[i]->name, main_cf.runners[i]->exec_path);
 	config_free(&main_cf);
 	return EX_CT_OK;
 }
@@ -188,6 +189,32 @@ main_mkdir(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * libevent keeps pending timers in a heap that grows (realloc) the first
+ * time more timers are pending at once than ever before.  Growing it to
+ * its worst case now, with as many timers as the runners and the digest
+ * can have pending together, keeps the running loop allocation-free.
+ */
+static void
+main_reserve_timers(size_t n)
+{
+	struct event	**evs;
+	struct timeval	  tv = { 3600, 0 };
+	size_t		  i;
+
+	if ((evs = calloc(n, sizeof(*evs))) == NULL)
+		fatal("%s", __func__);
+	for (i = 0; i < n; i++) {
+		if ((evs[i] = evtimer_new(main_base, main_on_signal, NULL)) ==
+		    NULL)
+			fatalx("%s: evtimer_new", __func__);
+		evtimer_add(evs[i], &tv);
+	}
+	for (i = 0; i < n; i++)
+		event_free(evs[i]);
+	free(evs);
 }
 
 static void
@@ -261,6 +288,7 @@ cmd_run(int argc, char **argv)
 	run_pool_init(main_base, &main_cf, &main_store);
 	digest_setup(main_base);
 	runners_init(main_base, &main_cf, main_on_idle);
+	main_reserve_timers(2 * main_cf.nrunners + 8);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		ev = evsignal_new(main_base, sigs[i], main_on_signal, NULL);
 		if (ev == NULL || evsignal_add(ev, NULL) == -1)

@@ -143,7 +143,7 @@ runners_init(struct event_base *base, const struct config *cf,
 	for (i = 0; i < nrunners; i++) {
 		struct runner *r = &runners[i];
 
-		r->rc = &cf->runners[i];
+		r->rc = cf->runners[i];
 		r->state = RS_STOPPED;
 		evtimer_assign(&r->timer, base, runner_on_timer, r);
 		evtimer_assign(&r->leftover_timer, base, runner_on_leftover, r);

@@ -20,7 +20,9 @@
 #
 #   MB/s       TOTAL / wall seconds (MB = 10^6 bytes); wall seconds run from
 #              the contender's fork to the poll that saw every byte, so they
-#              include its start-up ("1st byte s" shows how long that took)
+#              include its start-up ("1st B s": the fork to the first byte)
+#   steady     TOTAL / (wall - 1st B) seconds: MB/s without the start-up
+#   x copier   MB/s / the copier's MB/s at the same N
 #   CPU s/GB   the contender's own CPU time per 10^9 bytes: utime + stime of
 #              its pid only (not of its writers), from /proc/PID/stat just
 #              before it is stopped; the copier reports its own rusage
@@ -32,7 +34,7 @@
 #   BENCH_N        writer counts (default "1 16 64")
 #   BENCH_BYTES    total bytes per run, split evenly (default 1073741824)
 #   BENCH_TIMEOUT  seconds one contender may take (default 300)
-#   BENCH_REPEAT   rounds per N (default 3); the table shows the median
+#   BENCH_REPEAT   rounds per N (default 5); the table shows the median
 #                  (RSS: the largest) and the range of MB/s
 #   BENCH_VERIFY   1 checks every log file's contents, 0 skips (default 1)
 #   BENCH_WARMUP   1 writes and deletes TOTAL bytes before each run, so that
@@ -51,7 +53,7 @@ root=$(cd "$here/../.." && pwd)
 BENCH_N=${BENCH_N:-"1 16 64"}
 BENCH_BYTES=${BENCH_BYTES:-1073741824}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
-BENCH_REPEAT=${BENCH_REPEAT:-3}
+BENCH_REPEAT=${BENCH_REPEAT:-5}
 BENCH_VERIFY=${BENCH_VERIFY:-1}
 BENCH_WARMUP=${BENCH_WARMUP:-1}
 CRASHTRAIL=${CRASHTRAIL:-$root/crashtrail}
@@ -113,6 +115,17 @@ done
 
 have_supervisord=1
 command -v "$SUPERVISORD" >/dev/null 2>&1 || have_supervisord=0
+
+# how_ended: "exit N" or "killed by SIGNAME", from $res.
+how_ended()
+{
+	_code=$(field exit "$res")
+	if [ "$_code" -gt 128 ] 2>/dev/null; then
+		echo "killed by SIG$(kill -l $((_code - 128)))"
+	else
+		echo "exit $_code"
+	fi
+}
 
 # field KEY LINE: the value of KEY=value in measure's result line.
 field()
@@ -228,7 +241,7 @@ bench_copier()
 	verify copier
 	_note=
 	[ "$(field exit "$res")" = 0 ] ||
-	    _note="copier failed: $(tail -n 3 "$run/copier.out" | tr '\n' ' ')"
+	    _note="$(how_ended); $(tail -n 3 "$run/copier.out" | tr '\n' ' ')"
 	record copier "$_note"
 }
 
@@ -263,7 +276,7 @@ bench_crashtrail()
 	_note=
 	case $(field status "$res"):$(field exit "$res") in
 	ok:0)	;;
-	ok:*)	_note="exit $(field exit "$res") on SIGTERM (want 0)" ;;
+	ok:*)	_note="$(how_ended) on SIGTERM (want exit 0)" ;;
 	*:78)	_note="config refused: $(grep -m 3 -F "$_conf" \
 		    "$run/crashtrail.log" | tr '\n' ' ')"
 		_line=$(sed -n "s|^$_conf:\([0-9][0-9]*\):.*|\1|p" \
@@ -272,7 +285,8 @@ bench_crashtrail()
 			_note="$_note(line $_line is: $(sed -n "${_line}p" "$_conf"))"
 		fi
 		;;
-	*)	_note="log: $(tail -n 3 "$run/crashtrail.log" | tr '\n' ' ')" ;;
+	*)	_note="$(how_ended); log: $(tail -n 3 "$run/crashtrail.log" |
+		    tr '\n' ' ')" ;;
 	esac
 	if [ "$(field exit "$res")" != 0 ]; then
 		{
@@ -327,8 +341,9 @@ bench_supervisord()
 	_note=
 	case $(field status "$res"):$(field exit "$res") in
 	ok:0)	;;
-	ok:*)	_note="exit $(field exit "$res") on SIGTERM" ;;
-	*)	_note="log: $(tail -n 3 "$run/sv/supervisord.out" | tr '\n' ' ')" ;;
+	ok:*)	_note="$(how_ended) on SIGTERM" ;;
+	*)	_note="$(how_ended); log: $(tail -n 3 "$run/sv/supervisord.out" |
+		    tr '\n' ' ')" ;;
 	esac
 	record supervisord "$_note"
 }
@@ -402,6 +417,7 @@ function num(v, fmt)	{ return v < 0 ? "-" : sprintf(fmt, v) }
 	}
 	k = ++ok[g]
 	mbps[g, k] = $7 / $5 / 1e6
+	steady[g, k] = $5 > $6 ? $7 / ($5 - $6) / 1e6 : -1
 	wall[g, k] = $5
 	first[g, k] = $6
 	cpugb[g, k] = $8 < 0 ? -1 : $8 / ($7 / 1e9)
@@ -428,6 +444,7 @@ END {
 		if (!ok[g])
 			continue
 		m[g] = med(mbps, g, ok[g])
+		sm[g] = med(steady, g, ok[g])
 		c[g] = med(cpugb, g, ok[g])
 		if (who[g] == "copier")
 			base[n[g]] = m[g]
@@ -436,33 +453,38 @@ END {
 		if (who[g] == "supervisord")
 			sv[n[g]] = g
 	}
-	printf "%-12s %3s %8s %15s %8s %8s %7s %6s %10s %4s %4s  %s\n",
-	    "contender", "N", "MB/s", "MB/s min-max", "x copier", "CPU s/GB",
-	    "RSS MiB", "wall s", "1st byte s", "runs", "exit", "check"
+	printf "%-11s %3s %7s %11s %8s %6s %8s %7s %6s %6s %4s %4s  %s\n",
+	    "contender", "N", "MB/s", "min-max", "x copier", "steady",
+	    "CPU s/GB", "RSS MiB", "wall s", "1st B s", "runs", "exit", "check"
 	for (i = 1; i <= groups; i++) {
 		g = order[i]
 		if (!ok[g]) {
 			msg = fail[g]
 			if (g in failnote)
 				msg = msg ": " failnote[g]
-			printf "%-12s %3s %s\n", who[g], n[g], msg
+			printf "%-11s %3s %s\n", who[g], n[g], msg
 			continue
 		}
 		ratio = "-"
 		if (n[g] in base)
 			ratio = sprintf("%.2f", m[g] / base[n[g]])
-		printf "%-12s %3s %8.1f %15s %8s %8s %7.1f %6.2f %10.2f %4s %4s  %s\n",
+		printf "%-11s %3s %7.0f %11s %8s %6s %8s %7.1f %6.2f %6.2f %4s %4s  %s\n",
 		    who[g], n[g], m[g], sprintf("%.0f-%.0f", lo[g], hi[g]),
-		    ratio, num(c[g], "%.2f"), rss[g], med(wall, g, ok[g]),
+		    ratio, num(sm[g], "%.0f"),
+		    num(c[g], "%.2f"), rss[g], med(wall, g, ok[g]),
 		    med(first, g, ok[g]), ok[g] "/" runs[g], code[g], check[g]
-		if (nfail[g])
-			printf "%17s %d run(s) %s%s\n", "", nfail[g], fail[g],
-			    g in failnote ? ": " failnote[g] : ""
+		if (nfail[g]) {
+			msg = fail[g]
+			if (g in failnote)
+				msg = msg ": " failnote[g]
+			printf "%16s %d run(s) %s\n", "", nfail[g], msg
+		}
 		if (note[g] != "")
-			printf "%17s note: %s\n", "", note[g]
+			printf "%16s note: %s\n", "", note[g]
 	}
 	printf "\ncrashtrail / supervisord (MB/s: >1 is faster; CPU, RSS: <1 is less)\n"
-	printf "%3s %8s %8s %7s\n", "N", "MB/s", "CPU s/GB", "RSS MiB"
+	printf "%3s %8s %8s %8s %7s\n", "N", "MB/s", "steady", "CPU s/GB",
+	    "RSS MiB"
 	for (i = 1; i <= groups; i++) {
 		g = order[i]
 		if (who[g] != "copier")
@@ -474,12 +496,18 @@ END {
 		}
 		a = ct[k]
 		b = sv[k]
-		rc = "-"
+		rs = rc = "-"
+		if (sm[a] > 0 && sm[b] > 0)
+			rs = sprintf("%.2f", sm[a] / sm[b])
 		if (c[a] > 0 && c[b] > 0)
 			rc = sprintf("%.2f", c[a] / c[b])
-		printf "%3s %8.2f %8s %7.2f\n", k, m[a] / m[b], rc, rss[a] / rss[b]
+		printf "%3s %8.2f %8s %8s %7.2f\n", k, m[a] / m[b], rs, rc,
+		    rss[a] / rss[b]
 	}
 	printf "\nMB = 10^6 bytes, GB = 10^9 bytes, MiB = 2^20 bytes.  Medians of" \
 	    " the rounds that\ncompleted (RSS: the largest); x copier and the" \
-	    " ratios use the medians.\n"
+	    " ratios use the medians.\nmin-max: MB/s of the fastest and slowest" \
+	    " round.  steady: MB/s from the first\nbyte on, without the start-up" \
+	    " (1st B s: seconds from the fork to the first byte\nin a log file," \
+	    " at 20 ms resolution).\n"
 }' "$results"

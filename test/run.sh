@@ -1,0 +1,48 @@
+#!/bin/sh
+# test/run.sh -- run every unit test binary and integration script, print
+# PASS/FAIL/SKIP per test (the log of a failure is shown, others are
+# dropped), and end with one line: "N passed, N failed, N skipped".
+# A test skips by exiting 77 after printing its reason.
+#
+# Environment (set by `make test`): CRASHTRAIL, UNIT_DIR, HELPER_DIR,
+# TEST_TIMEOUT; TESTS="name ..." runs only those.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+: "${UNIT_DIR:?}" "${CRASHTRAIL:?}" "${TEST_TIMEOUT:=120}"
+export CRASHTRAIL HELPER_DIR TOP="$top"
+pass=0 fail=0 skip=0
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/crashtrail-tests.XXXXXX")
+trap 'rm -rf "$logdir"' EXIT INT TERM
+
+run_one() {	# name command...
+	name=$1; shift
+	if [ -n "${TESTS:-}" ]; then
+		case " $TESTS " in *" $name "*) ;; *) return ;; esac
+	fi
+	log="$logdir/$name.log"
+	start=$(date +%s)
+	timeout -k 5 "$TEST_TIMEOUT" "$@" >"$log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1)); echo "PASS $name (${secs}s)"
+	elif [ $rc -eq 77 ]; then
+		skip=$((skip + 1)); echo "SKIP $name: $(tail -n 1 "$log")"
+	else
+		fail=$((fail + 1))
+		[ $rc -eq 124 ] && echo "timed out after ${TEST_TIMEOUT}s" >>"$log"
+		echo "FAIL $name (exit $rc, ${secs}s)"
+		sed 's/^/    /' "$log" | tail -n 60
+	fi
+}
+
+for t in "$UNIT_DIR"/test_*; do
+	[ -x "$t" ] || continue
+	run_one "unit/$(basename "$t")" "$t"
+done
+for t in "$top"/test/integration/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "integration/$(basename "$t" .sh)" sh "$t"
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
