@@ -19,7 +19,7 @@ run_one() {	# name command...
 	if [ -n "${TESTS:-}" ]; then
 		case " $TESTS " in *" $name "*) ;; *) return ;; esac
 	fi
-	log="$logdir/$name.log"
+	log="$logdir/$(echo "$name" | tr / _).log"
 	start=$(date +%s)
 	timeout -k 5 "$TEST_TIMEOUT" "$@" >"$log" 2>&1
 	rc=$?
@@ -42,6 +42,7 @@ for t in "$UNIT_DIR"/test_*; do
 done
 for t in "$top"/test/integration/*.sh; do
 	[ -f "$t" ] || continue
+	[ "$(basename "$t")" = lib.sh ] && continue
 	run_one "integration/$(basename "$t" .sh)" sh "$t"
 done
 echo "$pass passed, $fail failed, $skip skipped"

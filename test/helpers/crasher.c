@@ -8,8 +8,8 @@
  *   nonl BYTES      write BYTES bytes without any newline, then exit 1
  *   lines N         write N numbered lines, then exit 2
  *   ignoreterm      ignore SIGTERM and sleep forever
- *   grandchild      fork a child that keeps stderr open and sleeps, then
- *                   the parent exits 3
+ *   grandchild      fork a child that keeps stderr open, ignores SIGTERM
+ *                   and sleeps; then the parent exits 3
  *   sleep           sleep forever (a well-behaved long runner)
  *   event           write one JSON line on $CRASHTRAIL_EVENT_FD, exit 4
  *   badutf8         write invalid UTF-8 and control bytes, then exit 5
@@ -76,6 +76,8 @@ main(int argc, char **argv)
 		pid_t pid = fork();
 
 		if (pid == 0) {
+			/* Only the SIGKILL of the leftover sweep ends it. */
+			signal(SIGTERM, SIG_IGN);
 			fprintf(stderr, "grandchild pid=%ld holds the pipe\n",
 			    (long)getpid());
 			for (;;)
@@ -99,7 +101,10 @@ main(int argc, char **argv)
 		return 4;
 	}
 	if (strcmp(mode, "badutf8") == 0) {
-		writeall(2, "bad \xff\xfe bytes \x01\x1b[31m \xc3\x28\n", 22);
+		static const char bad[] =
+		    "bad \xff\xfe bytes \x01\x1b[31m \xc3\x28\n";
+
+		writeall(2, bad, sizeof(bad) - 1);
 		return 5;
 	}
 	fprintf(stderr, "unknown mode\n");
