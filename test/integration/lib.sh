@@ -20,6 +20,7 @@ cleanup() {
 			kill -KILL -- "-$p" 2>/dev/null
 		done
 	fi
+	${CLEANUP_HOOK:-}
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -29,7 +30,7 @@ fail() {
 	echo "FAIL: $*"
 	if [ -f "$T/daemon.log" ]; then
 		echo "--- daemon log (last 40 lines)"
-		tail -n 40 "$T/daemon.log"
+		grep -v ticker "$T/daemon.log" | tail -n 40
 	fi
 	exit 1
 }
@@ -81,7 +82,7 @@ collector() {
 
 # report_of RUNNER: the death report files of a runner, oldest first.
 reports_of() {
-	ls "$T"/state/runner_log/*/"$1"/*.death.json 2>/dev/null
+	ls "${LOGDIR:-$T/state}"/runner_log/*/"$1"/*.death.json 2>/dev/null
 }
 
 # jq_py FILE EXPR: evaluate a Python expression over the JSON document d.

@@ -1,0 +1,33 @@
+# quota.sh -- the per-file cap keeps an exact prefix, and the log_dir quota
+# prunes the oldest runs' files first, never the live run's.
+. "$(dirname "$0")/lib.sh"
+conf=$T/c.conf
+collector "$conf" "log_quota_bytes = 400K"
+cat >>"$conf" <<EOC
+[runner:big]
+command = $H/blast 150000 2 1
+startsecs = 0
+backoff = 0.05
+backoff_max = 0.05
+log_max_bytes = 100K
+EOC
+start_daemon "$conf"
+wait_for 30 sh -c "[ \$(grep -c 'big: run .*: death report' $T/daemon.log) -ge 8 ]" ||
+    fail "runs did not go on"
+stop_daemon
+log_has 'pruned ' || fail "nothing was pruned"
+total=$(find "$T/state/runner_log" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+[ "$total" -le 409600 ] || fail "log_dir holds $total bytes, over the 400K quota"
+python3 - "$T/state/runner_log/default/big" <<'PY' || fail "cap checks"
+import json, os, sys
+d = sys.argv[1]
+reps = sorted(f for f in os.listdir(d) if f.endswith(".death.json"))
+assert reps, "no reports left"
+for f in reps:
+    r = json.load(open(os.path.join(d, f)))
+    s = r["stderr_log"]
+    assert s["size"] == 102400 and s["dropped_bytes"] == 150000 - 102400, s
+    assert s["truncated_because"].startswith("per-file cap"), s
+    assert os.path.getsize(s["path"]) == 102400
+print(len(reps), "runs kept")
+PY
