@@ -153,7 +153,8 @@ logstore_init(struct logstore *ls, const char *log_dir, uint64_t quota,
 		slash = strrchr(sc.v[i].base, '/');
 		sc.v[i].ts = slash ? slash + 1 : sc.v[i].base;
 	}
-	qsort(sc.v, sc.n, sizeof(*sc.v), ls_found_cmp);
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof(*sc.v), ls_found_cmp);
 	for (i = 0; i < sc.n; i++) {
 		if (e == NULL || strcmp(e->base, sc.v[i].base) != 0) {
 			if (e != NULL)

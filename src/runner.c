@@ -305,13 +305,20 @@ runner_leftover(struct runner *r, pid_t pgid)
 
 	if (killpg(pgid, 0) == -1)
 		return;
+	if (stopping_all) {
+		/* The group had its stop signal and stopwaitsecs already. */
+		log_info("%s: SIGKILL to what is left of group %ld",
+		    r->rc->name, (long)pgid);
+		(void)killpg(pgid, SIGKILL);
+		return;
+	}
 	if (r->leftover != 0)
 		(void)killpg(r->leftover, SIGKILL);
 	log_info("%s: processes of group %ld outlived their leader; sending "
 	    "%s", r->rc->name, (long)pgid, signal_name(r->rc->stopsignal));
 	(void)killpg(pgid, r->rc->stopsignal);
 	r->leftover = pgid;
-	tv.tv_sec = stopping_all ? 0 : r->rc->stopwaitsecs;
+	tv.tv_sec = r->rc->stopwaitsecs;
 	tv.tv_usec = 0;
 	evtimer_add(&r->leftover_timer, &tv);
 }

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,12 +210,12 @@ static void
 test_defaults(void)
 {
 	struct runner_conf	*rc;
-	int			 i, ok;
+	int			 i, ok, loaded;
 
-	if (!accepted("[runner:a]\ncommand = true\n")) {
-		CHECK(0);
+	loaded = accepted("[runner:a]\ncommand = true\n");
+	CHECK(loaded);
+	if (!loaded)
 		return;
-	}
 	CHECK(strcmp(cf.path, cfpath) == 0);
 	CHECK(strcmp(cf.state_dir, "/var/lib/crashtrail") == 0);
 	CHECK(strcmp(cf.log_dir, cf.state_dir) == 0);
@@ -226,7 +227,7 @@ test_defaults(void)
 	CHECK(cf.log_quota_bytes == 1024ULL * 1024 * 1024);
 	CHECK(cf.log_max_files == 4096);
 	CHECK(cf.nrunners == 1);
-	rc = &cf.runners[0];
+	rc = cf.runners[0];
 	CHECK(strcmp(rc->name, "a") == 0);
 	CHECK(rc->lineno == 1);
 	CHECK(strcmp(rc->instance_id, "default") == 0);
@@ -269,12 +270,10 @@ test_all_keys(void)
 	struct runner_conf	*rc;
 	struct passwd		*pw;
 	char			*text, want[PATH_MAX + 16];
-	int			 i, ok;
+	int			 i, ok, loaded;
 
-	if ((pw = getpwuid(geteuid())) == NULL) {
-		perror("getpwuid");
-		exit(2);
-	}
+	/* Our own user is always allowed, if it has a name. */
+	pw = getpwuid(geteuid());
 	text = joinf(
 	    "; a full configuration\n"
 	    "# with both comment styles\n"
@@ -294,7 +293,7 @@ test_all_keys(void)
 	    "instance_id = other\n"
 	    "directory = %s\n"
 	    "environment = A=1,B=\"x y\",C='z,w',_D=,e9=\"\"\n"
-	    "user = %s\n"
+	    "%s%s\n"
 	    "autostart = no\n"
 	    "autorestart = always\n"
 	    "startsecs = 0\n"
@@ -314,13 +313,12 @@ test_all_keys(void)
 	    "log_max_bytes=0\n"
 	    "backoff=5\n"
 	    "backoff_max=1\n",
-	    tmpdir, pw->pw_name);
-	if (!accepted(text)) {
-		CHECK(0);
-		free(text);
-		return;
-	}
+	    tmpdir, pw ? "user = " : "; no user: ", pw ? pw->pw_name : "-");
+	loaded = accepted(text);
 	free(text);
+	CHECK(loaded);
+	if (!loaded)
+		return;
 	snprintf(want, sizeof(want), "%.*s/state", PATH_MAX, tmpdir);
 	CHECK(strcmp(cf.state_dir, want) == 0);
 	CHECK(strcmp(cf.log_dir, "/abs/logs") == 0);
@@ -333,7 +331,7 @@ test_all_keys(void)
 	CHECK(cf.log_max_files == 100);
 	CHECK(cf.nrunners == 2);
 
-	rc = &cf.runners[0];
+	rc = cf.runners[0];
 	CHECK(strcmp(rc->name, "web-1") == 0);
 	CHECK(rc->lineno == 14);
 	CHECK(strcmp(rc->command,
@@ -351,8 +349,8 @@ test_all_keys(void)
 	    strcmp(rc->env[2], "C=z,w") == 0 &&
 	    strcmp(rc->env[3], "_D=") == 0 &&
 	    strcmp(rc->env[4], "e9=") == 0 && rc->env[5] == NULL);
-	CHECK(rc->has_user == 1 && rc->uid == pw->pw_uid &&
-	    rc->gid == pw->pw_gid && strcmp(rc->user, pw->pw_name) == 0);
+	CHECK(pw == NULL || (rc->has_user == 1 && rc->uid == pw->pw_uid &&
+	    rc->gid == pw->pw_gid && strcmp(rc->user, pw->pw_name) == 0));
 	CHECK(rc->autostart == 0);
 	CHECK(rc->autorestart == AUTORESTART_ALWAYS);
 	CHECK(rc->startsecs == 0);
@@ -369,7 +367,7 @@ test_all_keys(void)
 	CHECK(rc->capture_stdout == STDOUT_MERGE);
 	CHECK(rc->log_max_bytes == 1024 * 1024);
 
-	rc = &cf.runners[1];
+	rc = cf.runners[1];
 	CHECK(strcmp(rc->name, "db") == 0);
 	CHECK(rc->lineno == 31);
 	/* A runner without instance_id takes the collector's. */
@@ -387,27 +385,27 @@ test_all_keys(void)
 	    "[runner:a]\ncommand = true\nautorestart = true\n"
 	    "capture_stdout = yes\nautostart = off\n"));
 	CHECK(cf.log_level == LOG_LEVEL_WARN);
-	CHECK(cf.runners[0].autorestart == AUTORESTART_ALWAYS);
-	CHECK(cf.runners[0].capture_stdout == STDOUT_FILE);
-	CHECK(cf.runners[0].autostart == 0);
+	CHECK(cf.runners[0]->autorestart == AUTORESTART_ALWAYS);
+	CHECK(cf.runners[0]->capture_stdout == STDOUT_FILE);
+	CHECK(cf.runners[0]->autostart == 0);
 	config_free(&cf);
 	CHECK(accepted("[runner:a]\ncommand = true\nautorestart = false\n"
 	    "capture_stdout = off\nautostart = TRUE\nstopsignal = 9\n"
 	    "exitcodes = 1\n"));
-	CHECK(cf.runners[0].autorestart == AUTORESTART_NEVER);
-	CHECK(cf.runners[0].capture_stdout == STDOUT_NULL);
-	CHECK(cf.runners[0].autostart == 1);
-	CHECK(cf.runners[0].stopsignal == SIGKILL);
-	CHECK(!exitcodes_has(&cf.runners[0].exitcodes, 0) &&
-	    exitcodes_has(&cf.runners[0].exitcodes, 1));
+	CHECK(cf.runners[0]->autorestart == AUTORESTART_NEVER);
+	CHECK(cf.runners[0]->capture_stdout == STDOUT_NULL);
+	CHECK(cf.runners[0]->autostart == 1);
+	CHECK(cf.runners[0]->stopsignal == SIGKILL);
+	CHECK(!exitcodes_has(&cf.runners[0]->exitcodes, 0) &&
+	    exitcodes_has(&cf.runners[0]->exitcodes, 1));
 	config_free(&cf);
 
 	/* Inline comments and CRLF line ends. */
 	CHECK(accepted("[runner:a]\r\ncommand = true ; the command\r\n"
 	    "autostart = no ; later\r\nstartretries = 9\r\n"));
-	CHECK(strcmp(cf.runners[0].command, "true") == 0);
-	CHECK(cf.runners[0].autostart == 0);
-	CHECK(cf.runners[0].startretries == 9);
+	CHECK(strcmp(cf.runners[0]->command, "true") == 0);
+	CHECK(cf.runners[0]->autostart == 0);
+	CHECK(cf.runners[0]->startretries == 9);
 	config_free(&cf);
 }
 
@@ -501,35 +499,35 @@ test_names(void)
 	config_free(&cf);
 	name = repeat('a', 42);
 	text = joinf("[runner:%s]\ncommand = true\nautostart = no\n", name);
-	if (accepted(text)) {
-		CHECK(strcmp(cf.runners[0].name, name) == 0);
-		CHECK(cf.runners[0].autostart == 0);
+	CHECK(accepted(text));
+	if (cf.nrunners == 1) {
+		CHECK(strcmp(cf.runners[0]->name, name) == 0);
+		CHECK(cf.runners[0]->autostart == 0);
 		config_free(&cf);
-	} else
-		CHECK(0);
+	}
 	free(text);
 	free(name);
 	/* 43..64 bytes: valid ids, so valid runner names. */
 	name = repeat('b', 43);
 	text = joinf("[runner:%s]\ncommand = true\nautostart = no\n", name);
-	if (accepted(text)) {
-		CHECK(strcmp(cf.runners[0].name, name) == 0);
-		CHECK(cf.runners[0].autostart == 0);
+	CHECK(accepted(text));
+	if (cf.nrunners == 1) {
+		CHECK(strcmp(cf.runners[0]->name, name) == 0);
+		CHECK(cf.runners[0]->autostart == 0);
 		config_free(&cf);
-	} else
-		CHECK(0);
+	}
 	free(text);
 	free(name);
 	name = repeat('c', 64);
 	text = joinf("[runner:%s]\ncommand = /bin/echo 64\nautostart = no\n",
 	    name);
-	if (accepted(text)) {
-		CHECK(strcmp(cf.runners[0].name, name) == 0);
-		CHECK(strcmp(cf.runners[0].command, "/bin/echo 64") == 0);
-		CHECK(cf.runners[0].autostart == 0);
+	CHECK(accepted(text));
+	if (cf.nrunners == 1) {
+		CHECK(strcmp(cf.runners[0]->name, name) == 0);
+		CHECK(strcmp(cf.runners[0]->command, "/bin/echo 64") == 0);
+		CHECK(cf.runners[0]->autostart == 0);
 		config_free(&cf);
-	} else
-		CHECK(0);
+	}
 	free(text);
 	free(name);
 }
@@ -567,7 +565,7 @@ test_instance_ids(void)
 	CHECK(accepted(text));
 	if (cf.nrunners == 1) {
 		CHECK(strcmp(cf.instance_id, id) == 0);
-		CHECK(strcmp(cf.runners[0].instance_id, id) == 0);
+		CHECK(strcmp(cf.runners[0]->instance_id, id) == 0);
 		config_free(&cf);
 	}
 	free(text);
@@ -647,7 +645,6 @@ test_values(void)
 	/* Enumerations. */
 	BAD_R("autorestart", "yes", "expected unexpected, always or never");
 	BAD_R("autorestart", "sometimes", "expected unexpected");
-	BAD_R("autorestart", "Always", "expected unexpected");
 	BAD_R("capture_stdout", "stderr", "expected yes (own file), merge");
 	BAD_R("capture_stdout", "maybe", "expected yes (own file), merge");
 	/* Durations and exit codes. */
@@ -684,11 +681,11 @@ test_environment(void)
 	CHECK(accepted("[runner:a]\ncommand = true\n"
 	    "environment = A=1, B=x=y,  C=\"a,b\" ,\n"));
 	if (cf.nrunners == 1) {
-		CHECK(cf.runners[0].nenv == 3);
-		CHECK(strcmp(cf.runners[0].env[0], "A=1") == 0);
-		CHECK(strcmp(cf.runners[0].env[1], "B=x=y") == 0);
-		CHECK(strncmp(cf.runners[0].env[2], "C=a,b", 5) == 0);
-		CHECK(cf.runners[0].env[3] == NULL);
+		CHECK(cf.runners[0]->nenv == 3);
+		CHECK(strcmp(cf.runners[0]->env[0], "A=1") == 0);
+		CHECK(strcmp(cf.runners[0]->env[1], "B=x=y") == 0);
+		CHECK(strncmp(cf.runners[0]->env[2], "C=a,b", 5) == 0);
+		CHECK(cf.runners[0]->env[3] == NULL);
 		config_free(&cf);
 	}
 	/* Lowercase crashtrail_ is not reserved. */
@@ -739,8 +736,8 @@ test_commands(void)
 	text = joinf("[runner:a]\ncommand = %s --flag\n", path);
 	CHECK(accepted(text));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].exec_path, path) == 0);
-		CHECK(strcmp(cf.runners[0].argv[1], "--flag") == 0);
+		CHECK(strcmp(cf.runners[0]->exec_path, path) == 0);
+		CHECK(strcmp(cf.runners[0]->argv[1], "--flag") == 0);
 		config_free(&cf);
 	}
 	free(text);
@@ -749,7 +746,7 @@ test_commands(void)
 	    "directory = %s\n", tmpdir);
 	CHECK(accepted(text));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].exec_path, "./not-yet-there") == 0);
+		CHECK(strcmp(cf.runners[0]->exec_path, "./not-yet-there") == 0);
 		config_free(&cf);
 	}
 	free(text);
@@ -783,8 +780,8 @@ test_path_search(void)
 	setenv("PATH", "/nonexistent-ct:/usr/bin:/bin", 1);
 	CHECK(accepted("[runner:a]\ncommand = sh -c true\n"));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].exec_path, "/usr/bin/sh") == 0 ||
-		    strcmp(cf.runners[0].exec_path, "/bin/sh") == 0);
+		CHECK(strcmp(cf.runners[0]->exec_path, "/usr/bin/sh") == 0 ||
+		    strcmp(cf.runners[0]->exec_path, "/bin/sh") == 0);
 		config_free(&cf);
 	}
 	CHECK(refused("[runner:a]\ncommand = ctprog\n", 1, "not found"));
@@ -794,7 +791,7 @@ test_path_search(void)
 	CHECK(accepted("[runner:a]\ncommand = ctprog\n"));
 	if (cf.nrunners == 1) {
 		snprintf(path, sizeof(path), "%.*s/ctprog", PATH_MAX, tmpdir);
-		CHECK(strcmp(cf.runners[0].exec_path, path) == 0);
+		CHECK(strcmp(cf.runners[0]->exec_path, path) == 0);
 		config_free(&cf);
 	}
 
@@ -802,7 +799,7 @@ test_path_search(void)
 	setenv("PATH", "/nonexistent-ct::/also-not-there", 1);
 	CHECK(accepted("[runner:a]\ncommand = ctprog\n"));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].exec_path, "./ctprog") == 0);
+		CHECK(strcmp(cf.runners[0]->exec_path, "./ctprog") == 0);
 		config_free(&cf);
 	}
 
@@ -841,7 +838,7 @@ test_directory(void)
 	CHECK(mkdir(path, 0700) == 0);
 	CHECK(accepted("[runner:a]\ncommand = true\ndirectory = sub\n"));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].directory, path) == 0);
+		CHECK(strcmp(cf.runners[0]->directory, path) == 0);
 		config_free(&cf);
 	}
 	rmdir(path);
@@ -863,7 +860,7 @@ test_long_lines(void)
 	text = joinf("[runner:a]\ncommand = /bin/echo %s\n", arg);
 	CHECK(accepted(text));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].argv[1], arg) == 0);
+		CHECK(strcmp(cf.runners[0]->argv[1], arg) == 0);
 		config_free(&cf);
 	}
 	free(text);
@@ -873,6 +870,8 @@ test_long_lines(void)
 	text = joinf("[runner:a]\ncommand = /bin/echo %s\nautostart = no\n",
 	    arg);
 	CHECK(refused(text, 2, "the limit is 198"));
+	/* The length is told the way the limit is: without the newline. */
+	CHECK(error_line(2, "line is 199 bytes long"));
 	free(text);
 	free(arg);
 
@@ -909,7 +908,7 @@ test_continuation(void)
 	    "\tfive\n"
 	    "autostart = no\n"));
 	if (cf.nrunners == 1) {
-		rc = &cf.runners[0];
+		rc = cf.runners[0];
 		CHECK(strcmp(rc->command,
 		    "/bin/echo one two \"three four\" five") == 0);
 		CHECK(strcmp(rc->argv[0], "/bin/echo") == 0 &&
@@ -925,7 +924,7 @@ test_continuation(void)
 	CHECK(accepted("[runner:a]\ncommand = /bin/echo one\n; note\n"
 	    "  two\n"));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].command, "/bin/echo one two") == 0);
+		CHECK(strcmp(cf.runners[0]->command, "/bin/echo one two") == 0);
 		config_free(&cf);
 	}
 
@@ -937,7 +936,7 @@ test_continuation(void)
 	    "  %s\n", a, b, c, a);
 	CHECK(accepted(text));
 	if (cf.nrunners == 1) {
-		rc = &cf.runners[0];
+		rc = cf.runners[0];
 		len = strlen(rc->command);
 		CHECK(len == strlen("/bin/echo ") + 4 * 150 + 3);
 		CHECK(strcmp(rc->argv[1], a) == 0 &&
@@ -952,7 +951,7 @@ test_continuation(void)
 	CHECK(accepted("[runner:a]\ncommand = true\nenvironment = A=1,\n"
 	    "    B=2,\n    C=\"3 4\"\n"));
 	if (cf.nrunners == 1) {
-		rc = &cf.runners[0];
+		rc = cf.runners[0];
 		CHECK(rc->nenv == 3 && strcmp(rc->env[0], "A=1") == 0 &&
 		    strcmp(rc->env[1], "B=2") == 0 &&
 		    strcmp(rc->env[2], "C=3 4") == 0);
@@ -968,9 +967,9 @@ test_continuation(void)
 	    3, "takes a single line"));
 
 	/* Indented, but first in its section: an ordinary key. */
-	CHECK(accepted("[runner:a]\n  command = true\n  autostart = no\n"));
+	CHECK(accepted("[runner:a]\n  command = true\n"));
 	if (cf.nrunners == 1) {
-		CHECK(strcmp(cf.runners[0].command, "true") == 0);
+		CHECK(strcmp(cf.runners[0]->command, "true") == 0);
 		config_free(&cf);
 	}
 
@@ -1037,7 +1036,8 @@ test_paths(void)
 	CHECK(strcmp(cf.log_dir, want) == 0);
 	config_free(&cf);
 
-	CHECK(accepted("[collector]\nstate_dir = /abs/state\nlog_dir = logs\n"));
+	CHECK(accepted("[collector]\nstate_dir = /abs/state\n"
+	    "log_dir = logs\n"));
 	snprintf(want, sizeof(want), "%.*s/logs", PATH_MAX, tmpdir);
 	CHECK(strcmp(cf.state_dir, "/abs/state") == 0);
 	CHECK(strcmp(cf.log_dir, want) == 0);

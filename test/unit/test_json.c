@@ -218,18 +218,19 @@ test_utf8_valid(void)
 	CHECK(str_is(S("caf\xc3\xa9"), "\"caf\xc3\xa9\""));
 	CHECK(str_is(S("\xe2\x82\xac"), "\"\xe2\x82\xac\""));
 	CHECK(str_is(S("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\""));
-	/* The edges of each length class. */
-	CHECK(str_is(S("\xc2\x80"), "\"\xc2\x80\""));		/* U+0080 */
-	CHECK(str_is(S("\xdf\xbf"), "\"\xdf\xbf\""));		/* U+07FF */
-	CHECK(str_is(S("\xe0\xa0\x80"), "\"\xe0\xa0\x80\""));	/* U+0800 */
-	CHECK(str_is(S("\xed\x9f\xbf"), "\"\xed\x9f\xbf\""));	/* U+D7FF */
-	CHECK(str_is(S("\xee\x80\x80"), "\"\xee\x80\x80\""));	/* U+E000 */
-	CHECK(str_is(S("\xef\xbf\xbf"), "\"\xef\xbf\xbf\""));	/* U+FFFF */
-	CHECK(str_is(S("\xef\xbf\xbd"), "\"\xef\xbf\xbd\""));	/* U+FFFD */
-	CHECK(str_is(S("\xf0\x90\x80\x80"),
-	    "\"\xf0\x90\x80\x80\""));				/* U+10000 */
-	CHECK(str_is(S("\xf4\x8f\xbf\xbf"),
-	    "\"\xf4\x8f\xbf\xbf\""));				/* U+10FFFF */
+	/*
+	 * The edges of each length class: U+0080, U+07FF, U+0800, U+D7FF,
+	 * U+E000, U+FFFF, U+FFFD, U+10000, U+10FFFF.
+	 */
+	CHECK(str_is(S("\xc2\x80"), "\"\xc2\x80\""));
+	CHECK(str_is(S("\xdf\xbf"), "\"\xdf\xbf\""));
+	CHECK(str_is(S("\xe0\xa0\x80"), "\"\xe0\xa0\x80\""));
+	CHECK(str_is(S("\xed\x9f\xbf"), "\"\xed\x9f\xbf\""));
+	CHECK(str_is(S("\xee\x80\x80"), "\"\xee\x80\x80\""));
+	CHECK(str_is(S("\xef\xbf\xbf"), "\"\xef\xbf\xbf\""));
+	CHECK(str_is(S("\xef\xbf\xbd"), "\"\xef\xbf\xbd\""));
+	CHECK(str_is(S("\xf0\x90\x80\x80"), "\"\xf0\x90\x80\x80\""));
+	CHECK(str_is(S("\xf4\x8f\xbf\xbf"), "\"\xf4\x8f\xbf\xbf\""));
 	/* Multibyte next to characters that need escaping. */
 	CHECK(str_is(S("\"\xc3\xa9\n\xc3\xa9\""),
 	    "\"\\\"\xc3\xa9\\n\xc3\xa9\\\"\""));

@@ -620,6 +620,11 @@ main(void)
 	test_random(64, 3, 200, 8000);
 	test_random(64, 5, 200, 8000);
 	test_random(64, 40, 100, 8000);
+	test_random(16, 100, 100, 2000);
+	/* Rings of a few bytes: every put wraps or skips. */
+	test_random(2, 1, 200, 300);
+	test_random(4, 2, 200, 300);
+	test_random(8, 3, 200, 600);
 	/* The defaults crashtrail runs with. */
 	test_random(DEF_CAP, DEF_LINES, 12, 2 * 1024 * 1024);
 	return CHECK_DONE();
