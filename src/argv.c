@@ -58,12 +58,12 @@ argv_split(const char *in, char *buf, size_t buflen, char **argv,
 				*err = "trailing backslash";
 				return -1;
 			}
-			/* Inside "...", \ only escapes the shell's specials. */
-			if (q == '"' && strchr("\"\\$`\n", n) == NULL) {
-				if (o >= buflen)
-					goto toolong;
-				buf[o++] = c;
-			} else
+			/*
+			 * Inside "...", \ only escapes the shell's specials;
+			 * before anything else it stays, and so does the next
+			 * character, which the next turn copies.
+			 */
+			if (q != '"' || strchr("\"\\$`\n", n) != NULL)
 				p++;
 			c = *p;
 		}

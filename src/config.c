@@ -47,8 +47,9 @@ struct cfctx {
 	int		 have_prev;	/* a key was seen in this section */
 	int		 cont;		/* the current line continues a key */
 	int		 seen_collector;
+	char		 section[ID_MAX + 32];	/* as written, uncut */
 	/* The value being collected, applied when its last line is read. */
-	char		 pend_section[ID_MAX + 16];
+	char		 pend_section[ID_MAX + 32];
 	char		 pend_key[64];
 	char		 pend_value[VALUE_MAX];
 	size_t		 pend_len;
@@ -69,9 +70,11 @@ static void	 config_apply(struct cfctx *, const char *, const char *,
 		    const char *, int);
 static struct runner_conf *config_runner(struct cfctx *, const char *);
 static int	 config_multiline(const char *, const char *);
+static int	 config_looks_like_key(const char *, const char *);
 static void	 config_resolve(struct cfctx *, char *, size_t, const char *);
 static void	 config_finish(struct cfctx *);
 static void	 config_finish_runner(struct cfctx *, struct runner_conf *);
+static int	 config_executable(const char *);
 static int	 parse_uint(const char *, uint64_t, uint64_t, uint64_t *);
 
 static const char *set_path(struct cfctx *, char *, const char *);
@@ -177,7 +180,7 @@ parse_uint(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 	for (; *v != '\0'; v++) {
 		if (*v < '0' || *v > '9')
 			return -1;
-		if (n > (UINT64_MAX - 9) / 10)
+		if (n > (UINT64_MAX - (uint64_t)(*v - '0')) / 10)
 			return -1;
 		n = n * 10 + (uint64_t)(*v - '0');
 	}
@@ -279,9 +282,15 @@ config_reader(char *str, int num, void *arg)
 	c->lineno++;
 	c->cont = 0;
 	if (n + 1 > (size_t)num) {
+		size_t text = n;
+
+		while (text > 0 && (line[text - 1] == '\n' ||
+		    line[text - 1] == '\r'))
+			text--;
 		cferr(c, c->lineno, "line is %zu bytes long, the limit is %d: "
 		    "continue a long command or environment on indented lines",
-		    n, num - 2);
+		    text, num - 2 - (line[n - 1] == '\n' && n > 1 &&
+		    line[n - 2] == '\r'));
 		strcpy(str, "\n");
 		return str;
 	}
@@ -290,7 +299,12 @@ config_reader(char *str, int num, void *arg)
 
 	for (p = str; *p == ' ' || *p == '\t'; p++)
 		;
-	if (*p == '[') {
+	if (*p == '[' && p > str && c->have_prev) {
+		/* inih would take it as the previous value's next line. */
+		cferr(c, c->lineno, "indented section header: remove the "
+		    "indentation");
+		strcpy(str, "\n");
+	} else if (*p == '[') {
 		config_flush(c);
 		config_section(c, p);
 		c->have_prev = 0;
@@ -312,12 +326,16 @@ config_section(struct cfctx *c, const char *p)
 	if (end == NULL)
 		return;		/* inih reports the syntax error */
 	n = (size_t)(end - p - 1);
+	c->section[0] = '\0';
 	if (n >= sizeof(name)) {
 		cferr(c, c->lineno, "section name is too long");
+		snprintf(c->section, sizeof(c->section), "?");
 		return;
 	}
 	memcpy(name, p + 1, n);
 	name[n] = '\0';
+	/* inih cuts section names at 49 bytes: keep our own copy. */
+	memcpy(c->section, name, n + 1);
 	if (strcmp(name, "collector") == 0) {
 		if (c->seen_collector++)
 			cferr(c, c->lineno, "duplicate [collector] section");
@@ -362,6 +380,22 @@ config_section(struct cfctx *c, const char *p)
 		    "[collector] or [runner:NAME])", name);
 }
 
+/* Whether a continuation line reads "known_key = ...". */
+static int
+config_looks_like_key(const char *section, const char *v)
+{
+	const struct key	*k;
+	size_t			 n = strcspn(v, " \t=");
+
+	if (v[n + strspn(v + n, " \t")] != '=')
+		return 0;
+	k = strcmp(section, "collector") == 0 ? collector_keys : runner_keys;
+	for (; k->name != NULL; k++)
+		if (strlen(k->name) == n && strncmp(k->name, v, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* Whether `name` in `section` may continue on indented lines. */
 static int
 config_multiline(const char *section, const char *name)
@@ -395,9 +429,20 @@ config_handler(void *arg, const char *section, const char *name,
 	struct cfctx	*c = arg;
 	size_t		 n;
 
+	(void)section;		/* possibly cut by inih: use c->section */
 	c->have_prev = 1;
+	if (c->section[0] == '\0') {
+		cferr(c, c->lineno, "'%s' is outside any section", name);
+		return 1;
+	}
+	section = c->section;
 	if (c->cont && c->pend_key[0] != '\0' &&
 	    strcmp(c->pend_key, name) == 0) {
+		if (config_looks_like_key(section, value)) {
+			cferr(c, c->lineno, "indented line '%s' continues '%s': "
+			    "remove the indentation", value, name);
+			return 1;
+		}
 		if (!config_multiline(section, name)) {
 			cferr(c, c->lineno, "indented line continues '%s', "
 			    "which takes a single line: remove the "
@@ -820,6 +865,7 @@ set_r_exitcodes(struct cfctx *c, void *o, const char *v)
 	struct runner_conf	*rc = o;
 	char			 buf[1024], *tok, *save;
 	uint64_t		 n;
+	int			 any = 0;
 
 	(void)c;
 	if (strlen(v) >= sizeof(buf))
@@ -831,8 +877,9 @@ set_r_exitcodes(struct cfctx *c, void *o, const char *v)
 		if (parse_uint(tok, 0, 255, &n) == -1)
 			return "expected a list of exit codes from 0 to 255";
 		exitcodes_set(&rc->exitcodes, (int)n);
+		any = 1;
 	}
-	return NULL;
+	return any ? NULL : "expected at least one exit code";
 }
 
 static const char *
@@ -861,6 +908,18 @@ set_r_log_max_bytes(struct cfctx *c, void *o, const char *v)
 	return NULL;
 }
 
+/* An executable regular file; errno 0 when it exists but is not one. */
+static int
+config_executable(const char *path)
+{
+	struct stat	st;
+
+	if (access(path, X_OK) == -1 || stat(path, &st) == -1)
+		return 0;
+	errno = 0;
+	return S_ISREG(st.st_mode);
+}
+
 /* argv[0] without a slash is looked up on PATH now, as execvp would. */
 static void
 config_finish_runner(struct cfctx *c, struct runner_conf *rc)
@@ -883,9 +942,10 @@ config_finish_runner(struct cfctx *c, struct runner_conf *rc)
 		    rc->argv[0]);
 		if (rc->argv[0][0] != '/' && rc->directory[0] != '\0')
 			return;	/* relative to its directory: checked at exec */
-		if (access(rc->exec_path, X_OK) == -1)
+		if (!config_executable(rc->exec_path))
 			cferr(c, rc->lineno, "[runner:%s]: command %s: %s",
-			    rc->name, rc->exec_path, strerror(errno));
+			    rc->name, rc->exec_path, errno == 0 ?
+			    "not a regular file" : strerror(errno));
 		return;
 	}
 	if ((path = getenv("PATH")) == NULL || *path == '\0')
@@ -893,10 +953,14 @@ config_finish_runner(struct cfctx *c, struct runner_conf *rc)
 	for (p = path; *p != '\0'; p = *end ? end + 1 : end) {
 		if ((end = strchr(p, ':')) == NULL)
 			end = p + strlen(p);
-		n = snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p),
-		    end == p ? "." : p, rc->argv[0]);
+		/* An empty entry means the current directory, as for execvp. */
+		if (end == p)
+			n = snprintf(cand, sizeof(cand), "./%s", rc->argv[0]);
+		else
+			n = snprintf(cand, sizeof(cand), "%.*s/%s",
+			    (int)(end - p), p, rc->argv[0]);
 		if (n > 0 && (size_t)n < sizeof(cand) &&
-		    access(cand, X_OK) == 0) {
+		    config_executable(cand)) {
 			memcpy(rc->exec_path, cand, (size_t)n + 1);
 			return;
 		}

@@ -17,7 +17,6 @@
 /* One file found by the start-up scan. */
 struct ls_found {
 	char		base[PATH_MAX];
-	const char	*ts;		/* into base: the file-name stamp */
 	unsigned	bit;
 	uint64_t	bytes;
 };
@@ -50,9 +49,12 @@ static int
 ls_found_cmp(const void *a, const void *b)
 {
 	const struct ls_found	*x = a, *y = b;
+	const char		*xs = strrchr(x->base, '/');
+	const char		*ys = strrchr(y->base, '/');
 	int			 c;
 
-	if ((c = strcmp(x->ts, y->ts)) != 0)
+	/* By the time in the file name; qsort may move elements. */
+	if ((c = strcmp(xs ? xs : x->base, ys ? ys : y->base)) != 0)
 		return c;
 	return strcmp(x->base, y->base);
 }
@@ -118,7 +120,6 @@ logstore_init(struct logstore *ls, const char *log_dir, uint64_t quota,
 {
 	struct ls_scan	 sc = { NULL, 0, 0 };
 	struct ls_entry	*e = NULL;
-	const char	*slash;
 	size_t		 i;
 	int		 n;
 
@@ -149,10 +150,6 @@ logstore_init(struct logstore *ls, const char *log_dir, uint64_t quota,
 
 	if (ls_scan_dir(&sc, ls->root, 2) == -1)
 		log_warn("scan %s", ls->root);
-	for (i = 0; i < sc.n; i++) {
-		slash = strrchr(sc.v[i].base, '/');
-		sc.v[i].ts = slash ? slash + 1 : sc.v[i].base;
-	}
 	if (sc.n > 1)
 		qsort(sc.v, sc.n, sizeof(*sc.v), ls_found_cmp);
 	for (i = 0; i < sc.n; i++) {

@@ -1114,6 +1114,7 @@ test_parse_size(void)
 	/* UINT64_MAX itself is a size that fits. */
 	CHECK(config_parse_size("18446744073709551615", &v) == 0 &&
 	    v == UINT64_MAX);
+	v = 42;
 	CHECK(config_parse_size("", &v) == -1);
 	CHECK(config_parse_size("12X", &v) == -1);
 	CHECK(config_parse_size("K", &v) == -1);
