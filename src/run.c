@@ -31,7 +31,7 @@ static unsigned char		 run_readbuf[RUN_READ_MAX];
 
 static struct run *run_slot(void);
 static int	 run_pipes(struct run *, int [3]);
-static void	 run_close_fd(struct run *, int *, struct event *);
+static void	 run_close_fd(int *, struct event *);
 static void	 run_on_stderr(evutil_socket_t, short, void *);
 static void	 run_on_stdout(evutil_socket_t, short, void *);
 static void	 run_on_event(evutil_socket_t, short, void *);
@@ -243,9 +243,8 @@ run_started(struct run *run, pid_t pid, int child[3])
 }
 
 static void
-run_close_fd(struct run *run, int *fd, struct event *ev)
+run_close_fd(int *fd, struct event *ev)
 {
-	(void)run;
 	if (*fd == -1)
 		return;
 	event_del(ev);
@@ -271,7 +270,7 @@ run_read(struct run *run, int *fd, struct event *ev)
 		return -1;
 	if (n == -1)
 		log_warn("%s: read from run %s", run->rc->name, run->id);
-	run_close_fd(run, fd, ev);
+	run_close_fd(fd, ev);
 	return 0;
 }
 
@@ -394,9 +393,9 @@ run_end(struct run *run, int status_known, int wstatus)
 			break;
 		run_event_bytes(run, run_readbuf, (size_t)n);
 	}
-	run_close_fd(run, &run->fd_err, &run->ev_err);
-	run_close_fd(run, &run->fd_out, &run->ev_out);
-	run_close_fd(run, &run->fd_ev, &run->ev_ev);
+	run_close_fd(&run->fd_err, &run->ev_err);
+	run_close_fd(&run->fd_out, &run->ev_out);
+	run_close_fd(&run->fd_ev, &run->ev_ev);
 
 	run->ended_us = timefmt_now_us();
 	classify(&run->ei, status_known, wstatus, &run->rc->exitcodes);

@@ -49,7 +49,7 @@ static void	runner_after_end(struct runner *, struct run *, int);
 static int	runner_delay(struct runner *);
 static void	runner_signal(pid_t, int);
 static void	runner_leftover(struct runner *, pid_t);
-static void	runner_env(struct runner *, const struct config *);
+static void	runner_env(struct runner *);
 static void	runner_check_idle(void);
 
 /* What the end of each state's timer means. */
@@ -88,7 +88,7 @@ runner_arm(struct runner *r, int ms)
  * and what the runner sets), the runner's `environment`, then ours.
  */
 static void
-runner_env(struct runner *r, const struct config *cf)
+runner_env(struct runner *r)
 {
 	const struct runner_conf	*rc = r->rc;
 	static char			 evfd[32];
@@ -102,7 +102,6 @@ runner_env(struct runner *r, const struct config *cf)
 	rid = malloc(sizeof("CRASHTRAIL_RUNNER_ID=") + ID_MAX);
 	if (r->envp == NULL || inst == NULL || rid == NULL)
 		fatal("%s", __func__);
-	(void)cf;
 	k = 0;
 	for (e = environ; *e != NULL; e++) {
 		if (strncmp(*e, "CRASHTRAIL_", 11) == 0)
@@ -147,7 +146,7 @@ runners_init(struct event_base *base, const struct config *cf,
 		r->state = RS_STOPPED;
 		evtimer_assign(&r->timer, base, runner_on_timer, r);
 		evtimer_assign(&r->leftover_timer, base, runner_on_leftover, r);
-		runner_env(r, cf);
+		runner_env(r);
 	}
 }
 
