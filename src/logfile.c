@@ -13,6 +13,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "logstore.h"
+#include "syncer.h"
 #include "timefmt.h"
 
 static void	logfile_stop(struct logfile *, const char *, int);
@@ -135,21 +136,11 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
 	}
 }
 
-int
+void
 logfile_close(struct logfile *lf)
 {
-	int	rv = 0;
-
 	if (lf->fd == -1)
-		return 0;
-	if (fsync(lf->fd) == -1) {
-		log_warn("fsync %s", lf->path);
-		rv = -1;
-	}
-	if (close(lf->fd) == -1) {
-		log_warn("close %s", lf->path);
-		rv = -1;
-	}
+		return;
+	syncer_close(lf->fd);
 	lf->fd = -1;
-	return rv;
 }

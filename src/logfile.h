@@ -43,7 +43,7 @@ int	logfile_base(char *out, size_t len, const char *root,
 int	logfile_open(struct logfile *, const char *base, unsigned bit,
 	    uint64_t cap, struct logstore *, struct ls_entry *);
 void	logfile_write(struct logfile *, const void *, size_t);
-/* fsync and close; 0, or -1 (logged) if the data may not be on disk. */
-int	logfile_close(struct logfile *);
+/* Close; the fsync happens off the loop (syncer.h). */
+void	logfile_close(struct logfile *);
 
 #endif /* LOGFILE_H */

@@ -13,6 +13,7 @@
 #include "logstore.h"
 #include "report.h"
 #include "run.h"
+#include "syncer.h"
 #include "timefmt.h"
 
 #define REPORT_VERSION	1
@@ -149,20 +150,14 @@ report_write(struct run *run, int hashed)
 	}
 	jw_init(&w, report_buf, sizeof(report_buf), fd);
 	report_json(&w, run, hashed);
-	if (jw_finish(&w) == -1 || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) == -1) {
+	if (jw_finish(&w) == -1 || write(fd, "\n", 1) != 1) {
 		log_warn("%s: write %s", __func__, tmp);
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
 	size = lseek(fd, 0, SEEK_END);
-	close(fd);
-	if (rename(tmp, run->report_path) == -1) {
-		log_warn("%s: rename %s", __func__, tmp);
-		unlink(tmp);
-		return -1;
-	}
+	syncer_close_rename(fd, tmp, run->report_path);
 	run->report_size = size > 0 ? (uint64_t)size : 0;
 	log_info("%s: run %s: death report %s", run->rc->name, run->id,
 	    run->report_path);

@@ -4,8 +4,8 @@
  * file's path, size and SHA-256, and slots for what later parts of the
  * collector add (diagnostics, kernel records, metrics, stages).
  *
- * The file is written to a temporary name, fsync'd and renamed, so a
- * reader never sees half a report.  One static buffer; no allocation.
+ * The file is written to a temporary name, then fsync'd and renamed off
+ * the loop (syncer.h), so a reader never sees half a report.  One static buffer; no allocation.
  */
 #ifndef REPORT_H
 #define REPORT_H

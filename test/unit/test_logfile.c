@@ -315,11 +315,14 @@ test_open(void)
 	CHECK(lf2.fd == -1);
 	logfile_write(&lf2, "lost", 4);
 	CHECK(lf2.dropped == 4 && lf2.size == 0);
-	CHECK(logfile_close(&lf2) == 0);
+	logfile_close(&lf2);
+	CHECK(lf2.fd == -1);
 	/* ... and did not touch the first one's data. */
-	CHECK(logfile_close(&lf) == 0);
+	logfile_close(&lf);
 	CHECK(lf.fd == -1);
-	CHECK(logfile_close(&lf) == 0);
+	CHECK(lf.fd == -1);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1);
 	CHECK(content_is(p, "first\n", 6));
 	/* Closed: more bytes are not written anywhere. */
 	logfile_write(&lf, "late", 4);
@@ -330,7 +333,8 @@ test_open(void)
 	CHECK(logfile_open(&lf, base, LS_STDOUT, 0, NULL, NULL) == 0);
 	pathf(p, sizeof(p), "%s.stdout.log", base);
 	CHECK(strcmp(lf.path, p) == 0 && mode_is(p, 0640));
-	CHECK(logfile_close(&lf) == 0);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1);
 	CHECK(strcmp(logstore_suffix(LS_STDERR), ".stderr.log") == 0);
 	CHECK(strcmp(logstore_suffix(LS_STDOUT), ".stdout.log") == 0);
 	CHECK(strcmp(logstore_suffix(LS_REPORT), ".death.json") == 0);
@@ -365,7 +369,8 @@ test_cap(void)
 	CHECK(lf.err == 0);
 	logfile_write(&lf, "x", 1);
 	CHECK(lf.size == 10 && lf.dropped == 3);
-	CHECK(logfile_close(&lf) == 0);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1);
 	CHECK(content_is(lf.path, "helloworld", 10));
 
 	/* Exactly the cap: all stored, not yet stopped. */
@@ -377,7 +382,8 @@ test_cap(void)
 	CHECK(lf.size == 10 && lf.dropped == 0);
 	logfile_write(&lf, "A", 1);
 	CHECK(lf.size == 10 && lf.dropped == 1 && lf.stopped);
-	CHECK(logfile_close(&lf) == 0);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1);
 	CHECK(content_is(lf.path, "0123456789", 10));
 
 	/* One write much bigger than the cap. */
@@ -387,7 +393,8 @@ test_cap(void)
 	CHECK(logfile_open(&lf, base, LS_STDERR, 3, NULL, NULL) == 0);
 	logfile_write(&lf, big, sizeof(big));
 	CHECK(lf.size == 3 && lf.dropped == sizeof(big) - 3);
-	CHECK(logfile_close(&lf) == 0);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1);
 	CHECK(content_is(lf.path, "Bbb", 3));
 
 	/* No cap: everything. */
@@ -396,7 +403,8 @@ test_cap(void)
 	logfile_write(&lf, big, sizeof(big));
 	logfile_write(&lf, big, sizeof(big));
 	CHECK(lf.size == 2 * sizeof(big) && lf.dropped == 0 && !lf.stopped);
-	CHECK(logfile_close(&lf) == 0);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1);
 	CHECK(file_size(lf.path) == 2 * (long)sizeof(big));
 }
 
@@ -465,7 +473,9 @@ test_quota(void)
 	CHECK(ea->files == (LS_STDERR | LS_STDOUT));
 	logfile_write(&a, buf, 50);
 	logfile_write(&aout, buf, 10);
-	CHECK(logfile_close(&a) == 0 && logfile_close(&aout) == 0);
+	logfile_close(&a);
+	logfile_close(&aout);
+	CHECK(a.fd == -1 && aout.fd == -1);
 	pathf(p, sizeof(p), "%s.death.json", base[0]);
 	make_file(p, 0);
 	logstore_mark(ea, LS_REPORT);
@@ -478,7 +488,8 @@ test_quota(void)
 	CHECK((eb = logstore_add(&ls, base[1])) != NULL);
 	CHECK(logfile_open(&b, base[1], LS_STDERR, 0, &ls, eb) == 0);
 	logfile_write(&b, buf, 30);
-	CHECK(logfile_close(&b) == 0);
+	logfile_close(&b);
+	CHECK(b.fd == -1);
 	logstore_close(&ls, eb);
 	CHECK(ls.total == 90 && ls.n == 2);
 
@@ -507,7 +518,8 @@ test_quota(void)
 	/* Stopped for good: even bytes that would fit now are dropped. */
 	logfile_write(&c, buf, 1);
 	CHECK(c.size == 20 && c.dropped == 61);
-	CHECK(logfile_close(&c) == 0);
+	logfile_close(&c);
+	CHECK(c.fd == -1);
 	CHECK(file_size(c.path) == 20);
 
 	/* D, open, while C is open too: up to the quota exactly is fine. */
@@ -529,7 +541,8 @@ test_quota(void)
 	/* C is open (its run is live) though its file is closed: kept. */
 	logfile_write(&d, buf, 30);
 	CHECK(d.size == 51 && d.stopped && exists(c.path));
-	CHECK(logfile_close(&d) == 0);
+	logfile_close(&d);
+	CHECK(d.fd == -1);
 
 	/* Refunds never take an entry below zero. */
 	logstore_refund(&ls, ed, 1000);
