@@ -11,9 +11,10 @@ CPPFLAGS_macos	= -D_DARWIN_C_SOURCE
 BUILD	?= build/obj
 BIN	?= crashtrail
 
-SRCS	= src/argv.c src/classify.c src/config.c src/digest.c src/ids.c \
-	  src/json.c src/log.c src/logfile.c src/logstore.c src/report.c \
-	  src/run.c src/runner.c src/spawn.c src/tail.c src/timefmt.c
+SRCS	= src/argv.c src/classify.c src/config.c src/confval.c src/digest.c \
+	  src/ids.c src/json.c src/log.c src/logfile.c src/logstore.c \
+	  src/report.c src/run.c src/runner.c src/spawn.c src/syncer.c \
+	  src/tail.c src/timefmt.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "confval.h"	/* the value parsers, config_parse_*() */
 #include "ids.h"
 
 #define CMD_MAX		4096	/* command line, bytes */
@@ -81,10 +82,5 @@ struct config {
  */
 int	config_load(struct config *cf, const char *path);
 void	config_free(struct config *cf);
-
-/* Value parsers, exposed for the unit tests; 0 ok, -1 bad. */
-int	config_parse_bool(const char *, int *);
-int	config_parse_size(const char *, uint64_t *);
-int	config_parse_ms(const char *, int *);
 
 #endif /* CONFIG_H */

@@ -12,6 +12,8 @@
 static void	jw_flush(struct jw *);
 static void	jw_put(struct jw *, const void *, size_t);
 static void	jw_sep(struct jw *, const char *);
+static void	jw_open(struct jw *, const char *, const char *);
+static void	jw_close(struct jw *, const char *);
 static void	jw_escaped(struct jw *, const unsigned char *, size_t);
 static size_t	utf8_valid(const unsigned char *, size_t);
 
@@ -157,46 +159,50 @@ jw_escaped(struct jw *w, const unsigned char *s, size_t n)
 	jw_put(w, "\"", 1);
 }
 
-void
-jw_obj_begin(struct jw *w, const char *key)
+/* An object or an array, told apart only by their brackets. */
+static void
+jw_open(struct jw *w, const char *key, const char *bracket)
 {
 	jw_sep(w, key);
-	jw_put(w, "{", 1);
+	jw_put(w, bracket, 1);
 	if (w->depth + 1 >= JW_DEPTH_MAX) {
 		w->err = 1;
 		return;
 	}
 	w->depth++;
 	w->first |= 1u << w->depth;
+}
+
+static void
+jw_close(struct jw *w, const char *bracket)
+{
+	if (w->depth > 0)
+		w->depth--;
+	jw_put(w, bracket, 1);
+}
+
+void
+jw_obj_begin(struct jw *w, const char *key)
+{
+	jw_open(w, key, "{");
 }
 
 void
 jw_obj_end(struct jw *w)
 {
-	if (w->depth > 0)
-		w->depth--;
-	jw_put(w, "}", 1);
+	jw_close(w, "}");
 }
 
 void
 jw_arr_begin(struct jw *w, const char *key)
 {
-	jw_sep(w, key);
-	jw_put(w, "[", 1);
-	if (w->depth + 1 >= JW_DEPTH_MAX) {
-		w->err = 1;
-		return;
-	}
-	w->depth++;
-	w->first |= 1u << w->depth;
+	jw_open(w, key, "[");
 }
 
 void
 jw_arr_end(struct jw *w)
 {
-	if (w->depth > 0)
-		w->depth--;
-	jw_put(w, "]", 1);
+	jw_close(w, "]");
 }
 
 void

@@ -2,8 +2,10 @@
 # throughput.sh -- how fast crashtrail stores its runners' stderr, against
 # supervisord and against a minimal epoll copier (this machine's limit).
 #
-# usage: sh test/bench/throughput.sh		(from anywhere; no build needed
-#					 but ./crashtrail from `make`)
+# usage: sh test/bench/throughput.sh
+#
+# It builds its own helpers (blast.c, copier.c, measure.c beside it) with
+# $CC; the crashtrail binary comes from `make`.
 #
 # For each writer count N, N writers (blast.c) each write TOTAL/N bytes of
 # text lines to their stderr in 64 KiB writes, and each contender stores
@@ -127,6 +129,17 @@ how_ended()
 	fi
 }
 
+# ended_log FILE: how_ended, and FILE's last 3 lines if it has any.
+ended_log()
+{
+	_tail=$(tail -n 3 "$1" | tr '\n' ' ')
+	if [ -n "$_tail" ]; then
+		echo "$(how_ended); log: $_tail"
+	else
+		echo "$(how_ended), nothing on stderr"
+	fi
+}
+
 # field KEY LINE: the value of KEY=value in measure's result line.
 field()
 {
@@ -142,7 +155,8 @@ measure()
 	wait "$mpid" || :
 	mpid=
 	res=$(cat "$run/result")
-	[ -n "$res" ] || res="status=error wall_s=-1 first_s=-1 bytes=0 cpu_s=-1 hwm_kib=-1 exit=-1"
+	[ -n "$res" ] || res="status=error wall_s=-1 first_s=-1 bytes=0 \
+cpu_s=-1 hwm_kib=-1 exit=-1"
 }
 
 # logsum WHO K: cksum of all that writer K's log files hold, in name order.
@@ -232,8 +246,8 @@ bench_copier()
 	measure -w -o "$run/copier.out" "$total" "$run/logs" \
 	    "$bin/copier" "$run/logs" "$n" "$per" "$bin/blast"
 	# The copier has exited: take its own account of CPU and RSS.
-	_self=$(sed -n 's/^copier: cpu_s=\([0-9.]*\) maxrss_kib=\([0-9]*\)$/cpu_s=\1 hwm_kib=\2/p' \
-	    "$run/copier.out")
+	_self=$(sed -n 's/^copier: cpu_s=\([0-9.]*\) maxrss_kib=\([0-9]*\)$/'\
+'cpu_s=\1 hwm_kib=\2/p' "$run/copier.out")
 	if [ -n "$_self" ]; then
 		res=$(printf '%s\n' "$res" |
 		    sed 's/ cpu_s=[^ ]* hwm_kib=[^ ]*//')" $_self"
@@ -241,7 +255,7 @@ bench_copier()
 	verify copier
 	_note=
 	[ "$(field exit "$res")" = 0 ] ||
-	    _note="$(how_ended); $(tail -n 3 "$run/copier.out" | tr '\n' ' ')"
+	    _note=$(ended_log "$run/copier.out")
 	record copier "$_note"
 }
 
@@ -285,8 +299,7 @@ bench_crashtrail()
 			_note="$_note(line $_line is: $(sed -n "${_line}p" "$_conf"))"
 		fi
 		;;
-	*)	_note="$(how_ended); log: $(tail -n 3 "$run/crashtrail.log" |
-		    tr '\n' ' ')" ;;
+	*)	_note=$(ended_log "$run/crashtrail.log") ;;
 	esac
 	if [ "$(field exit "$res")" != 0 ]; then
 		{
@@ -342,8 +355,7 @@ bench_supervisord()
 	case $(field status "$res"):$(field exit "$res") in
 	ok:0)	;;
 	ok:*)	_note="$(how_ended) on SIGTERM" ;;
-	*)	_note="$(how_ended); log: $(tail -n 3 "$run/sv/supervisord.out" |
-		    tr '\n' ' ')" ;;
+	*)	_note=$(ended_log "$run/sv/supervisord.out") ;;
 	esac
 	record supervisord "$_note"
 }
@@ -482,7 +494,8 @@ END {
 		if (note[g] != "")
 			printf "%16s note: %s\n", "", note[g]
 	}
-	printf "\ncrashtrail / supervisord (MB/s: >1 is faster; CPU, RSS: <1 is less)\n"
+	printf "\ncrashtrail / supervisord (MB/s: >1 is faster;" \
+	    " CPU, RSS: <1 is less)\n"
 	printf "%3s %8s %8s %8s %7s\n", "N", "MB/s", "steady", "CPU s/GB",
 	    "RSS MiB"
 	for (i = 1; i <= groups; i++) {

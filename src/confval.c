@@ -1,0 +1,455 @@
+/*
+ * confval.c -- the keys of crashtrail.conf: what each accepts and where it
+ * is stored, the parsers of their values, and the few keys with a function
+ * of their own.
+ * SPDX-License-Identifier: ISC
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "argv.h"
+#include "classify.h"
+#include "config.h"
+#include "confval.h"
+#include "ids.h"
+#include "log.h"
+
+static const char *confval_path(char *, const char *, const char *);
+static const char *set_log_level(void *, const char *, const char *);
+static const char *set_tail_bytes(void *, const char *, const char *);
+static const char *set_command(void *, const char *, const char *);
+static const char *set_directory(void *, const char *, const char *);
+static const char *set_environment(void *, const char *, const char *);
+static const char *set_user(void *, const char *, const char *);
+static const char *set_autorestart(void *, const char *, const char *);
+static const char *set_stopsignal(void *, const char *, const char *);
+static const char *set_exitcodes(void *, const char *, const char *);
+static const char *set_capture_stdout(void *, const char *, const char *);
+
+#define CF(field)	offsetof(struct config, field)
+#define RC(field)	offsetof(struct runner_conf, field)
+
+/* name, multiline, kind, field, min, max, complaint, custom function */
+const struct confkey confval_collector_keys[] = {
+	{ "state_dir",		0, CV_PATH, CF(state_dir), 0, 0, NULL, NULL },
+	{ "log_dir",		0, CV_PATH, CF(log_dir), 0, 0, NULL, NULL },
+	{ "instance_id",	0, CV_ID, CF(instance_id), 0, 0, NULL, NULL },
+	{ "log_level",		0, CV_CUSTOM, 0, 0, 0, NULL, set_log_level },
+	{ "max_runs",		0, CV_SIZE, CF(max_runs), 2, 100000,
+	    "expected an integer from 2 to 100000", NULL },
+	{ "tail_lines",		0, CV_SIZE, CF(tail_lines), 1, 100000,
+	    "expected an integer from 1 to 100000", NULL },
+	{ "tail_bytes",		0, CV_CUSTOM, 0, 0, 0, NULL, set_tail_bytes },
+	{ "log_quota_bytes",	0, CV_BYTES, CF(log_quota_bytes), 0, 0,
+	    "expected a size such as 1G, 512M or 0 for no quota", NULL },
+	{ "log_max_files",	0, CV_SIZE, CF(log_max_files), 1, 1000000,
+	    "expected an integer from 1 to 1000000", NULL },
+	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
+};
+
+const struct confkey confval_runner_keys[] = {
+	{ "command",		1, CV_CUSTOM, 0, 0, 0, NULL, set_command },
+	{ "instance_id",	0, CV_ID, RC(instance_id), 0, 0, NULL, NULL },
+	{ "directory",		0, CV_CUSTOM, 0, 0, 0, NULL, set_directory },
+	{ "environment",	1, CV_CUSTOM, 0, 0, 0, NULL, set_environment },
+	{ "user",		0, CV_CUSTOM, 0, 0, 0, NULL, set_user },
+	{ "autostart",		0, CV_BOOL, RC(autostart), 0, 0,
+	    "expected yes or no", NULL },
+	{ "autorestart",	0, CV_CUSTOM, 0, 0, 0, NULL, set_autorestart },
+	{ "startsecs",		0, CV_INT, RC(startsecs), 0, 3600,
+	    "expected seconds from 0 to 3600", NULL },
+	{ "startretries",	0, CV_INT, RC(startretries), 0, 1000000,
+	    "expected an integer from 0 to 1000000", NULL },
+	{ "backoff",		0, CV_MS, RC(backoff_ms), 0, 0,
+	    "expected seconds such as 1 or 0.5", NULL },
+	{ "backoff_max",	0, CV_MS, RC(backoff_max_ms), 0, 0,
+	    "expected seconds such as 60", NULL },
+	{ "stopsignal",		0, CV_CUSTOM, 0, 0, 0, NULL, set_stopsignal },
+	{ "stopwaitsecs",	0, CV_INT, RC(stopwaitsecs), 0, 3600,
+	    "expected seconds from 0 to 3600", NULL },
+	{ "exitcodes",		0, CV_CUSTOM, 0, 0, 0, NULL, set_exitcodes },
+	{ "capture_stdout",	0, CV_CUSTOM, 0, 0, 0, NULL,
+	    set_capture_stdout },
+	{ "log_max_bytes",	0, CV_BYTES, RC(log_max_bytes), 0, 0,
+	    "expected a size such as 64M, or 0 for no cap", NULL },
+	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
+};
+
+int
+config_parse_bool(const char *v, int *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcasecmp(v, "on") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+	    !strcasecmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int
+config_parse_uint(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t	n = 0;
+
+	if (*v == '\0')
+		return -1;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if (n > (UINT64_MAX - (uint64_t)(*v - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*v - '0');
+	}
+	if (n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int
+config_parse_size(const char *v, uint64_t *out)
+{
+	char		num[32];
+	const char	*s;
+	size_t		n;
+	uint64_t	val, mul = 1;
+
+	for (s = v; *s >= '0' && *s <= '9'; s++)
+		;
+	n = (size_t)(s - v);
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (*s != '\0') {
+		if (strcasecmp(s, "k") == 0 || strcasecmp(s, "kib") == 0)
+			mul = 1024;
+		else if (strcasecmp(s, "m") == 0 || strcasecmp(s, "mib") == 0)
+			mul = 1024 * 1024;
+		else if (strcasecmp(s, "g") == 0 || strcasecmp(s, "gib") == 0)
+			mul = 1024 * 1024 * 1024;
+		else
+			return -1;
+	}
+	if (config_parse_uint(num, 0, UINT64_MAX, &val) == -1 ||
+	    val > UINT64_MAX / mul)
+		return -1;
+	*out = val * mul;
+	return 0;
+}
+
+int
+config_parse_ms(const char *v, int *out)
+{
+	uint64_t	secs, frac = 0;
+	char		ip[16];
+	const char	*dot = strchr(v, '.');
+	size_t		n, i;
+
+	n = dot ? (size_t)(dot - v) : strlen(v);
+	if (n == 0 || n >= sizeof(ip))
+		return -1;
+	memcpy(ip, v, n);
+	ip[n] = '\0';
+	if (config_parse_uint(ip, 0, 86400, &secs) == -1)
+		return -1;
+	if (dot != NULL) {
+		if (dot[1] == '\0' || strlen(dot + 1) > 3)
+			return -1;
+		for (i = 1; i <= 3; i++) {
+			frac *= 10;
+			if (dot[i] == '\0')
+				continue;
+			if (dot[i] < '0' || dot[i] > '9')
+				return -1;
+			frac += (uint64_t)(dot[i] - '0');
+			if (dot[i + 1] == '\0') {
+				for (i++; i <= 3; i++)
+					frac *= 10;
+				break;
+			}
+		}
+	}
+	*out = (int)(secs * 1000 + frac);
+	return 0;
+}
+
+/*
+ * A path in the file means the same wherever crashtrail is started from,
+ * so a relative one is taken from the directory of the file itself.
+ */
+static const char *
+confval_path(char *dst, const char *cfpath, const char *v)
+{
+	const char	*slash;
+	int		 n;
+
+	if (*v == '\0')
+		return "is empty";
+	if (v[0] == '/' || (slash = strrchr(cfpath, '/')) == NULL)
+		n = snprintf(dst, PATH_MAX, "%s", v);
+	else
+		n = snprintf(dst, PATH_MAX, "%.*s/%s", (int)(slash - cfpath),
+		    cfpath, v);
+	if (n < 0 || n >= PATH_MAX) {
+		dst[0] = '\0';
+		return "path is too long";
+	}
+	return NULL;
+}
+
+const char *
+confval_set(const struct confkey *k, void *obj, const char *cfpath,
+    const char *v)
+{
+	char		*field = (char *)obj + k->off;
+	const char	*why;
+	uint64_t	 n;
+
+	switch (k->kind) {
+	case CV_CUSTOM:
+		return k->set(obj, cfpath, v);
+	case CV_PATH:
+		return confval_path(field, cfpath, v);
+	case CV_ID:
+		if ((why = id_check(v, ID_MAX)) == NULL)
+			snprintf(field, ID_MAX + 1, "%s", v);
+		return why;
+	case CV_BOOL:
+		return config_parse_bool(v, (int *)field) == 0 ? NULL : k->why;
+	case CV_INT:
+	case CV_SIZE:
+		if (config_parse_uint(v, k->min, k->max, &n) == -1)
+			return k->why;
+		if (k->kind == CV_INT)
+			*(int *)field = (int)n;
+		else
+			*(size_t *)field = (size_t)n;
+		return NULL;
+	case CV_BYTES:
+		return config_parse_size(v, (uint64_t *)field) == 0 ? NULL :
+		    k->why;
+	case CV_MS:
+		return config_parse_ms(v, (int *)field) == 0 ? NULL : k->why;
+	}
+	return "has an unknown kind";	/* not reached: a bad key table */
+}
+
+static const char *
+set_log_level(void *o, const char *cfpath, const char *v)
+{
+	struct config	*cf = o;
+
+	(void)cfpath;
+	if (strcmp(v, "warn") == 0)
+		cf->log_level = LOG_LEVEL_WARN;
+	else if (strcmp(v, "info") == 0)
+		cf->log_level = LOG_LEVEL_INFO;
+	else if (strcmp(v, "debug") == 0)
+		cf->log_level = LOG_LEVEL_DEBUG;
+	else
+		return "expected warn, info or debug";
+	return NULL;
+}
+
+static const char *
+set_tail_bytes(void *o, const char *cfpath, const char *v)
+{
+	uint64_t	n;
+
+	(void)cfpath;
+	if (config_parse_size(v, &n) == -1 || n < 1024 ||
+	    n > 16 * 1024 * 1024 || (n & (n - 1)) != 0)
+		return "expected a power of two from 1K to 16M";
+	((struct config *)o)->tail_bytes = (size_t)n;
+	return NULL;
+}
+
+static const char *
+set_command(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+	const char		*err;
+
+	(void)cfpath;
+	if (strlen(v) >= sizeof(rc->command))
+		return "is too long";
+	snprintf(rc->command, sizeof(rc->command), "%s", v);
+	if (argv_split(v, rc->argbuf, sizeof(rc->argbuf), rc->argv, ARGV_MAX,
+	    &err) == -1)
+		return err;
+	return NULL;
+}
+
+static const char *
+set_directory(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+	struct stat		 st;
+	const char		*why;
+
+	if ((why = confval_path(rc->directory, cfpath, v)) != NULL)
+		return why;
+	if (stat(rc->directory, &st) == -1)
+		return strerror(errno);
+	if (!S_ISDIR(st.st_mode))
+		return "is not a directory";
+	return NULL;
+}
+
+/*
+ * environment = KEY="value",KEY2=value2 (supervisord's syntax).  Values may
+ * be quoted with ' or "; a comma outside quotes ends a pair.
+ */
+static const char *
+set_environment(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+	const char		*p = v;
+	size_t			 o_ = 0, kstart;
+	char			 q;
+
+	(void)cfpath;
+	rc->nenv = 0;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		if (rc->nenv + 1 >= ENV_MAX)
+			return "too many variables";
+		kstart = o_;
+		while (*p != '=' && *p != ',' && *p != '\0') {
+			if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= 'a' && *p <= 'z') ||
+			    (o_ > kstart && *p >= '0' && *p <= '9')))
+				return "a variable name may only contain "
+				    "A-Z a-z 0-9 _ and not start with a digit";
+			if (o_ + 2 >= sizeof(rc->envbuf))
+				return "is too long";
+			rc->envbuf[o_++] = *p++;
+		}
+		if (*p != '=' || o_ == kstart)
+			return "expected KEY=value[,KEY=value...]";
+		if (strncmp(rc->envbuf + kstart, "CRASHTRAIL_", 11) == 0)
+			return "CRASHTRAIL_* variables are set by crashtrail";
+		rc->envbuf[o_++] = *p++;
+		q = 0;
+		for (; *p != '\0' && (q != 0 || *p != ','); p++) {
+			if (q == 0 && (*p == '"' || *p == '\'')) {
+				q = *p;
+				continue;
+			}
+			if (q != 0 && *p == q) {
+				q = 0;
+				continue;
+			}
+			if (o_ + 2 >= sizeof(rc->envbuf))
+				return "is too long";
+			rc->envbuf[o_++] = *p;
+		}
+		if (q != 0)
+			return "unterminated quote";
+		rc->envbuf[o_++] = '\0';
+		rc->env[rc->nenv++] = rc->envbuf + kstart;
+	}
+	rc->env[rc->nenv] = NULL;
+	return NULL;
+}
+
+static const char *
+set_user(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+	struct passwd		*pw;
+
+	(void)cfpath;
+	if ((pw = getpwnam(v)) == NULL)
+		return "no such user";
+	if (geteuid() != 0 && pw->pw_uid != geteuid())
+		return "running as another user needs crashtrail to run as root";
+	rc->has_user = 1;
+	rc->uid = pw->pw_uid;
+	rc->gid = pw->pw_gid;
+	snprintf(rc->user, sizeof(rc->user), "%s", v);
+	return NULL;
+}
+
+static const char *
+set_autorestart(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+
+	(void)cfpath;
+	if (strcmp(v, "unexpected") == 0)
+		rc->autorestart = AUTORESTART_UNEXPECTED;
+	else if (strcmp(v, "always") == 0 || strcmp(v, "true") == 0)
+		rc->autorestart = AUTORESTART_ALWAYS;
+	else if (strcmp(v, "never") == 0 || strcmp(v, "false") == 0)
+		rc->autorestart = AUTORESTART_NEVER;
+	else
+		return "expected unexpected, always or never";
+	return NULL;
+}
+
+static const char *
+set_stopsignal(void *o, const char *cfpath, const char *v)
+{
+	int	no = signal_number(v);
+
+	(void)cfpath;
+	if (no <= 0 || signal_name(no) == NULL)
+		return "unknown signal (use a name such as TERM, INT, QUIT)";
+	((struct runner_conf *)o)->stopsignal = no;
+	return NULL;
+}
+
+static const char *
+set_exitcodes(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+	char			 buf[1024], *tok, *save;
+	uint64_t		 n;
+	int			 any = 0;
+
+	(void)cfpath;
+	if (strlen(v) >= sizeof(buf))
+		return "is too long";
+	snprintf(buf, sizeof(buf), "%s", v);
+	memset(&rc->exitcodes, 0, sizeof(rc->exitcodes));
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		if (config_parse_uint(tok, 0, 255, &n) == -1)
+			return "expected a list of exit codes from 0 to 255";
+		exitcodes_set(&rc->exitcodes, (int)n);
+		any = 1;
+	}
+	return any ? NULL : "expected at least one exit code";
+}
+
+static const char *
+set_capture_stdout(void *o, const char *cfpath, const char *v)
+{
+	struct runner_conf	*rc = o;
+	int			 b;
+
+	(void)cfpath;
+	if (strcmp(v, "merge") == 0)
+		rc->capture_stdout = STDOUT_MERGE;
+	else if (config_parse_bool(v, &b) == 0)
+		rc->capture_stdout = b ? STDOUT_FILE : STDOUT_NULL;
+	else
+		return "expected yes (own file), merge (into stderr) or no";
+	return NULL;
+}
