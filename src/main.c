@@ -2,6 +2,7 @@
  * main.c -- command line and the daemon's one event loop.
  * SPDX-License-Identifier: ISC
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -48,7 +49,8 @@ static void	main_on_signal(evutil_socket_t, short, void *);
 static void	main_on_idle(void);
 static void	main_stdio(void);
 static int	main_mkdir(const char *);
-static void	main_reserve_timers(size_t);
+static void	main_reserve_loop(size_t, size_t);
+static void	main_on_noop(evutil_socket_t, short, void *);
 
 static void
 usage(FILE *fp)
@@ -192,29 +194,63 @@ main_mkdir(const char *path)
 }
 
 /*
- * libevent keeps pending timers in a heap that grows (realloc) the first
- * time more timers are pending at once than ever before.  Growing it to
- * its worst case now, with as many timers as the runners and the digest
- * can have pending together, keeps the running loop allocation-free.
+ * libevent grows some of its arrays the first time it needs them bigger:
+ * the heap of pending timers, epoll's array of returned events (doubled
+ * when a wait fills it: 16 runners ending at once make 48 pipes readable
+ * together) and the table of fds.  Growing them all to their worst case
+ * now keeps the running loop allocation-free: `ntimers` timers pending at
+ * once, and `nfds` descriptors readable at once (pipes with a byte in
+ * them, left to the loop until its event array has caught up).
  */
 static void
-main_reserve_timers(size_t n)
+main_reserve_loop(size_t ntimers, size_t nfds)
 {
 	struct event	**evs;
 	struct timeval	  tv = { 3600, 0 };
-	size_t		  i;
+	struct rlimit	  rl;
+	int		(*p)[2];
+	size_t		  i, n;
 
-	if ((evs = calloc(n, sizeof(*evs))) == NULL)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    nfds > (rl.rlim_cur - 64) / 2)
+		nfds = rl.rlim_cur > 128 ? (rl.rlim_cur - 64) / 2 : 0;
+	n = ntimers > nfds ? ntimers : nfds;
+	if ((evs = calloc(n, sizeof(*evs))) == NULL ||
+	    (p = calloc(nfds ? nfds : 1, sizeof(*p))) == NULL)
 		fatal("%s", __func__);
-	for (i = 0; i < n; i++) {
-		if ((evs[i] = evtimer_new(main_base, main_on_signal, NULL)) ==
+	for (i = 0; i < ntimers; i++) {
+		if ((evs[i] = evtimer_new(main_base, main_on_noop, NULL)) ==
 		    NULL)
 			fatalx("%s: evtimer_new", __func__);
 		evtimer_add(evs[i], &tv);
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < ntimers; i++)
 		event_free(evs[i]);
+	for (i = 0; i < nfds; i++) {
+		if (pipe(p[i]) == -1 || write(p[i][1], "", 1) != 1)
+			fatal("%s: pipe", __func__);
+		evs[i] = event_new(main_base, p[i][0], EV_READ | EV_PERSIST,
+		    main_on_noop, NULL);
+		if (evs[i] == NULL || event_add(evs[i], NULL) == -1)
+			fatalx("%s: event_new", __func__);
+	}
+	for (i = 0; nfds > 0 && i < 10; i++)
+		event_base_loop(main_base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	for (i = 0; i < nfds; i++) {
+		event_free(evs[i]);
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+	free(p);
 	free(evs);
+}
+
+static void
+main_on_noop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
 }
 
 static void
@@ -288,7 +324,8 @@ cmd_run(int argc, char **argv)
 	run_pool_init(main_base, &main_cf, &main_store);
 	digest_setup(main_base);
 	runners_init(main_base, &main_cf, main_on_idle);
-	main_reserve_timers(2 * main_cf.nrunners + 8);
+	main_reserve_loop(2 * main_cf.nrunners + 8,
+	    3 * main_cf.nrunners + 64);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		ev = evsignal_new(main_base, sigs[i], main_on_signal, NULL);
 		if (ev == NULL || evsignal_add(ev, NULL) == -1)
