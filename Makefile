@@ -11,10 +11,11 @@ CPPFLAGS_macos	= -D_DARWIN_C_SOURCE
 BUILD	?= build/obj
 BIN	?= crashtrail
 
-SRCS	= src/argv.c src/classify.c src/config.c src/confval.c src/digest.c \
-	  src/ids.c src/json.c src/log.c src/logfile.c src/logstore.c \
-	  src/report.c src/run.c src/runner.c src/spawn.c src/syncer.c \
-	  src/tail.c src/timefmt.c
+SRCS	= src/api.c src/argv.c src/classify.c src/config.c src/confval.c \
+	  src/digest.c src/events.c src/ids.c src/ingest.c src/json.c \
+	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
+	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
+	  src/syncer.c src/tail.c src/timefmt.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
@@ -22,7 +23,7 @@ VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 
 UNITS	= tail classify config argv logfile json ids
 
-INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc
+INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn
 CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(LIBEVENT_CFLAGS) $(CFLAGS)
 LIBS	= $(LIBEVENT_LIBS) $(MBEDTLS_LIBS) $(INIH_LIBS)
 

@@ -400,6 +400,21 @@ config_finish(struct cfctx *c)
 	if (cf->log_dir[0] == '\0')
 		snprintf(cf->log_dir, sizeof(cf->log_dir), "%s",
 		    cf->state_dir);
+	if (cf->api_socket[0] == '\0' && snprintf(cf->api_socket,
+	    sizeof(cf->api_socket), "%s/crashtrail.sock", cf->state_dir) >=
+	    (int)sizeof(cf->api_socket))
+		cferr(c, 0, "state_dir is too long for the api socket path");
+	if (cf->event_ring_bytes < 64 * 1024 ||
+	    cf->event_ring_bytes > 1024ULL * 1024 * 1024 ||
+	    (cf->event_ring_bytes & (cf->event_ring_bytes - 1)) != 0)
+		cferr(c, 0, "event_ring_bytes must be a power of two from 64K "
+		    "to 1G");
+	if (cf->event_max_bytes < 4096 || cf->event_max_bytes > 16 * 1024 *
+	    1024 || cf->event_max_bytes > cf->event_ring_bytes)
+		cferr(c, 0, "event_max_bytes must be from 4K to 16M and at most "
+		    "event_ring_bytes");
+	if (cf->api_max_body < 1024 || cf->api_max_body > 256 * 1024)
+		cferr(c, 0, "api_max_body must be from 1K to 256K");
 	for (i = 0; i < cf->nrunners; i++)
 		config_finish_runner(c, cf->runners[i]);
 	/* Unset, it is 64, or more to keep two runs of every runner. */
@@ -430,6 +445,11 @@ config_load(struct config *cf, const char *path)
 	cf->tail_bytes = 64 * 1024;
 	cf->log_quota_bytes = 1024ULL * 1024 * 1024;
 	cf->log_max_files = 4096;
+	cf->api_max_body = 64 * 1024;
+	cf->event_ring = 4096;
+	cf->event_ring_bytes = 16 * 1024 * 1024;
+	cf->event_max_bytes = 256 * 1024;
+	cf->sse_max_clients = 256;
 
 	memset(&c, 0, sizeof(c));
 	c.cf = cf;

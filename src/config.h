@@ -69,6 +69,15 @@ struct config {
 	size_t		 tail_bytes;		/* power of two */
 	uint64_t	 log_quota_bytes;	/* all of log_dir; 0 = none */
 	size_t		 log_max_files;		/* runs' files kept */
+	char		 api_socket[PATH_MAX];	/* default <state_dir>/... */
+	char		 api_listen[64];	/* "" or ADDRESS:PORT */
+	char		 api_token[256];	/* "" = none */
+	int		 api_allow_remote;
+	uint64_t	 api_max_body;
+	size_t		 event_ring;		/* slots */
+	uint64_t	 event_ring_bytes;	/* power of two */
+	uint64_t	 event_max_bytes;	/* one envelope */
+	size_t		 sse_max_clients;
 	struct runner_conf **runners;		/* each its own allocation: */
 	size_t		 nrunners;		/* argv/env point inside it */
 };

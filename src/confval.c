@@ -25,6 +25,8 @@
 static const char *confval_path(char *, const char *, const char *);
 static const char *set_log_level(void *, const char *, const char *);
 static const char *set_tail_bytes(void *, const char *, const char *);
+static const char *set_api_listen(void *, const char *, const char *);
+static const char *set_api_token(void *, const char *, const char *);
 static const char *set_command(void *, const char *, const char *);
 static const char *set_directory(void *, const char *, const char *);
 static const char *set_environment(void *, const char *, const char *);
@@ -52,6 +54,21 @@ const struct confkey confval_collector_keys[] = {
 	    "expected a size such as 1G, 512M or 0 for no quota", NULL },
 	{ "log_max_files",	0, CV_SIZE, CF(log_max_files), 1, 1000000,
 	    "expected an integer from 1 to 1000000", NULL },
+	{ "api_socket",		0, CV_PATH, CF(api_socket), 0, 0, NULL, NULL },
+	{ "api_listen",		0, CV_CUSTOM, 0, 0, 0, NULL, set_api_listen },
+	{ "api_token",		0, CV_CUSTOM, 0, 0, 0, NULL, set_api_token },
+	{ "api_allow_remote",	0, CV_BOOL, CF(api_allow_remote), 0, 0,
+	    "expected yes or no", NULL },
+	{ "api_max_body",	0, CV_BYTES, CF(api_max_body), 0, 0,
+	    "expected a size such as 64K", NULL },
+	{ "event_ring",		0, CV_SIZE, CF(event_ring), 16, 1000000,
+	    "expected an integer from 16 to 1000000", NULL },
+	{ "event_ring_bytes",	0, CV_BYTES, CF(event_ring_bytes), 0, 0,
+	    "expected a size such as 16M", NULL },
+	{ "event_max_bytes",	0, CV_BYTES, CF(event_max_bytes), 0, 0,
+	    "expected a size such as 256K", NULL },
+	{ "sse_max_clients",	0, CV_SIZE, CF(sse_max_clients), 0, 10000,
+	    "expected an integer from 0 to 10000", NULL },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
@@ -451,5 +468,34 @@ set_capture_stdout(void *o, const char *cfpath, const char *v)
 		rc->capture_stdout = b ? STDOUT_FILE : STDOUT_NULL;
 	else
 		return "expected yes (own file), merge (into stderr) or no";
+	return NULL;
+}
+
+static const char *
+set_api_listen(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+
+	(void)cfpath;
+	if (strlen(v) >= sizeof(cf->api_listen) || strchr(v, ':') == NULL)
+		return "expected ADDRESS:PORT such as 127.0.0.1:7711";
+	memcpy(cf->api_listen, v, strlen(v) + 1);
+	return NULL;
+}
+
+static const char *
+set_api_token(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+	const char	*p;
+
+	(void)cfpath;
+	if (strlen(v) < 16 || strlen(v) >= sizeof(cf->api_token))
+		return "a token must be 16 to 255 characters";
+	for (p = v; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~')
+			return "a token may only contain printable ASCII "
+			    "without spaces";
+	memcpy(cf->api_token, v, strlen(v) + 1);
 	return NULL;
 }

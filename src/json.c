@@ -27,6 +27,7 @@ jw_init(struct jw *w, char *buf, size_t cap, int fd)
 	w->err = 0;
 	w->depth = 0;
 	w->first = 1;
+	w->keyed = 0;
 }
 
 static void
@@ -77,6 +78,11 @@ jw_put(struct jw *w, const void *p, size_t n)
 static void
 jw_sep(struct jw *w, const char *key)
 {
+	/* jw_key() already wrote the separator and the name. */
+	if (w->keyed) {
+		w->keyed = 0;
+		return;
+	}
 	if (w->first & (1u << w->depth))
 		w->first &= ~(1u << w->depth);
 	else
@@ -260,4 +266,19 @@ jw_finish(struct jw *w)
 	if (w->fd != -1 && !w->err)
 		jw_flush(w);
 	return w->err ? -1 : 0;
+}
+
+void
+jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w, key);
+	w->keyed = 1;
+}
+
+void
+jw_raw(struct jw *w, const char *key, const char *text, size_t n)
+{
+	if (key != JW_CONTINUE)
+		jw_sep(w, key);
+	jw_put(w, text, n);
 }

@@ -24,6 +24,7 @@ struct jw {
 	int		 err;		/* overflow or write error: sticky */
 	int		 depth;
 	uint32_t	 first;		/* bit d: next item at depth d is first */
+	int		 keyed;		/* jw_key() ran: the value comes next */
 };
 
 void	jw_init(struct jw *, char *buf, size_t cap, int fd);
@@ -38,6 +39,14 @@ void	jw_int(struct jw *, const char *key, int64_t);
 void	jw_uint(struct jw *, const char *key, uint64_t);
 void	jw_bool(struct jw *, const char *key, int);
 void	jw_null(struct jw *, const char *key);
+/* The member name alone; the next call writes its value (any kind). */
+void	jw_key(struct jw *, const char *key);
+/*
+ * `text` verbatim: only for JSON the caller has validated.  With key
+ * JW_CONTINUE it continues the previous raw value (no separator).
+ */
+#define JW_CONTINUE	((const char *)1)
+void	jw_raw(struct jw *, const char *key, const char *text, size_t n);
 /* Flush what is buffered (with an fd); 0, or -1 if anything was lost. */
 int	jw_finish(struct jw *);
 

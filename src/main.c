@@ -16,14 +16,17 @@
 #include <event2/event.h>
 #include <mbedtls/version.h>
 
+#include "api.h"
 #include "config.h"
 #include "digest.h"
+#include "events.h"
 #include "exitcodes.h"
 #include "log.h"
 #include "logstore.h"
 #include "platform.h"
 #include "run.h"
 #include "runner.h"
+#include "sse.h"
 #include "version.h"
 
 /*
@@ -321,6 +324,11 @@ cmd_run(int argc, char **argv)
 	    main_cf.log_quota_bytes, main_cf.log_max_files > main_cf.max_runs ?
 	    main_cf.log_max_files : main_cf.max_runs + 1) == -1)
 		return EX_CT_SYSTEM;
+	events_init(main_cf.event_ring, (size_t)main_cf.event_ring_bytes,
+	    (size_t)main_cf.event_max_bytes);
+	sse_init(main_base, main_cf.sse_max_clients,
+	    (size_t)main_cf.event_max_bytes + 4096);
+	events_set_listener(sse_on_event);
 	run_pool_init(main_base, &main_cf, &main_store);
 	digest_setup(main_base);
 	runners_init(main_base, &main_cf, main_on_idle);
@@ -332,6 +340,8 @@ cmd_run(int argc, char **argv)
 			fatalx("cannot watch signal %d", sigs[i]);
 	}
 
+	if (api_init(main_base, &main_cf, &main_store) == -1)
+		return EX_CT_SYSTEM;
 	log_info("crashtrail %s: %zu runner%s, logs under %s (%s, libevent "
 	    "%s)", CRASHTRAIL_VERSION, main_cf.nrunners,
 	    main_cf.nrunners == 1 ? "" : "s", main_store.root,
@@ -342,6 +352,7 @@ cmd_run(int argc, char **argv)
 	if (event_base_dispatch(main_base) == -1)
 		fatalx("event_base_dispatch");
 	digest_drain();
+	api_close();
 	main_mark("exit");
 	log_info("exiting");
 	return EX_CT_OK;

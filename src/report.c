@@ -101,7 +101,12 @@ report_json(struct jw *w, const struct run *run, int hashed)
 	/* Filled in by the diagnostics, kernel and metrics watchers. */
 	jw_arr_begin(w, "diagnostics");
 	jw_arr_end(w);
-	jw_null(w, "termination");
+	/* What the runner said itself on its event fd, if anything. */
+	if (run->termination_len > 0)
+		jw_raw(w, "termination", run->termination,
+		    run->termination_len);
+	else
+		jw_null(w, "termination");
 	jw_arr_begin(w, "kernel_records");
 	jw_arr_end(w);
 	jw_null(w, "last_stage");

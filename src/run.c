@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
+#include "ingest.h"
+#include "json.h"
 #include "log.h"
 #include "logstore.h"
 #include "report.h"
@@ -38,6 +41,8 @@ static void	 run_on_event(evutil_socket_t, short, void *);
 static ssize_t	 run_read(struct run *, int *, struct event *);
 static void	 run_event_bytes(struct run *, const unsigned char *, size_t);
 static void	 run_event_line(struct run *);
+static void	 run_warn_data(struct jw *, const void *);
+static void	 run_warn_stopped(struct run *, const struct logfile *, int *);
 static void	 run_on_digest(struct digest *, int);
 static void	 run_report(struct run *, int);
 
@@ -93,6 +98,29 @@ run_by_pid(pid_t pid)
 		if (runs[i].phase == RUN_LIVE && runs[i].pid == pid)
 			return &runs[i];
 	return NULL;
+}
+
+struct run *
+run_by_id(const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < nruns; i++)
+		if (runs[i].phase != RUN_FREE && strcmp(runs[i].id, id) == 0)
+			return &runs[i];
+	return NULL;
+}
+
+size_t
+run_slots(void)
+{
+	return nruns;
+}
+
+struct run *
+run_slot_at(size_t i)
+{
+	return i < nruns && runs[i].phase != RUN_FREE ? &runs[i] : NULL;
 }
 
 int
@@ -171,6 +199,8 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	run->evlines = run->evdropped = 0;
 	run->report_written = 0;
 	run->report_path[0] = '\0';
+	run->warned_err = run->warned_out = 0;
+	run->termination_len = 0;
 	run->store = NULL;
 	tail_reset(&run->tail);
 
@@ -287,6 +317,8 @@ run_on_stderr(evutil_socket_t fd, short what, void *arg)
 	logfile_write(&run->log_err, run_readbuf, (size_t)n);
 	tail_put(&run->tail, run_readbuf, (size_t)n);
 	run->bytes_err += (uint64_t)n;
+	if (run->log_err.stopped && !run->warned_err)
+		run_warn_stopped(run, &run->log_err, &run->warned_err);
 }
 
 static void
@@ -301,6 +333,8 @@ run_on_stdout(evutil_socket_t fd, short what, void *arg)
 		return;
 	logfile_write(&run->log_out, run_readbuf, (size_t)n);
 	run->bytes_out += (uint64_t)n;
+	if (run->log_out.stopped && !run->warned_out)
+		run_warn_stopped(run, &run->log_out, &run->warned_out);
 }
 
 static void
@@ -348,20 +382,68 @@ run_event_bytes(struct run *run, const unsigned char *p, size_t n)
 	}
 }
 
-/* Events get their meaning with the event ring; until then, log them. */
+/*
+ * A line from the runner's event fd: validated like a POSTed event and
+ * recorded as coming from this run, whatever ids it claims.  A
+ * "termination" line is the runner's own account of why it is ending
+ * (exception type, message, traceback): it is also kept for the report.
+ */
 static void
 run_event_line(struct run *run)
 {
-	size_t	i;
+	static struct ingest	ig;
+	struct ev_meta		m;
+	struct jw		w;
 
 	if (run->evlen == 0)
 		return;
-	for (i = 0; i < run->evlen; i++)
-		if ((unsigned char)run->evline[i] < 0x20)
-			run->evline[i] = ' ';
+	if (ingest_parse(&ig, run->evline, run->evlen) == -1) {
+		run->evdropped++;
+		log_warnx("%s: run %s: event line refused: %s", run->rc->name,
+		    run->id, ig.err);
+		return;
+	}
 	run->evlines++;
-	log_info("%s: run %s: event: %.*s", run->rc->name, run->id,
-	    (int)run->evlen, run->evline);
+	ingest_meta(&ig, &m);
+	m.instance_id = run->rc->instance_id;
+	m.runner_id = run->rc->name;
+	m.run_id = run->id;
+	if (strcmp(ig.type, "termination") == 0) {
+		jw_init(&w, run->termination, sizeof(run->termination), -1);
+		ingest_data(&w, &ig);
+		run->termination_len = w.err ? 0 : w.len;
+		if (w.err)
+			log_warnx("%s: run %s: termination report over %d "
+			    "bytes not kept", run->rc->name, run->id,
+			    RUN_TERMINATION_MAX);
+	}
+	events_emit(&m, ingest_data, &ig);
+}
+
+static void
+run_warn_data(struct jw *w, const void *arg)
+{
+	const struct logfile	*lf = arg;
+
+	jw_obj_begin(w, NULL);
+	jw_str(w, "warning", "log_file_stopped");
+	jw_str(w, "path", lf->path);
+	jw_str(w, "reason", lf->why ? lf->why : "");
+	if (lf->err != 0)
+		jw_str(w, "error", strerror(lf->err));
+	jw_uint(w, "stored_bytes", lf->size);
+	jw_obj_end(w);
+}
+
+/* Once per file: its bytes are now dropped, which an operator must see. */
+static void
+run_warn_stopped(struct run *run, const struct logfile *lf, int *warned)
+{
+	struct ev_meta	m = { "collector_warning", "collector",
+	    run->rc->instance_id, run->rc->name, run->id };
+
+	*warned = 1;
+	events_emit(&m, run_warn_data, lf);
 }
 
 void

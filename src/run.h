@@ -27,6 +27,7 @@
 
 #define RUN_EVLINE_MAX	4096	/* one JSON line on CRASHTRAIL_EVENT_FD */
 #define RUN_READ_MAX	(64 * 1024)
+#define RUN_TERMINATION_MAX 8192 /* the runner's own termination report */
 
 enum run_phase {
 	RUN_FREE,	/* slot unused */
@@ -62,6 +63,10 @@ struct run {
 	int			 evdiscard;	/* inside an overlong line */
 	uint64_t		 evlines, evdropped;
 
+	int			 warned_err, warned_out;
+	char			 termination[RUN_TERMINATION_MAX];
+	size_t			 termination_len;	/* 0: none */
+
 	struct digest		 digest;
 	char			 report_path[PATH_MAX];
 	uint64_t		 report_size;
@@ -87,6 +92,10 @@ void		 run_started(struct run *, pid_t pid, int child[3]);
  */
 void		 run_end(struct run *, int status_known, int wstatus);
 struct run	*run_by_pid(pid_t);
+struct run	*run_by_id(const char *);
+/* Every slot in use, live or retained; i < run_slots(). */
+size_t		 run_slots(void);
+struct run	*run_slot_at(size_t);
 /* Live or ended-but-unreported runs: shutdown waits for these. */
 int		 run_busy(void);
 

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "events.h"
+#include "json.h"
 #include "log.h"
+#include "report.h"
 #include "run.h"
 #include "runner.h"
 #include "spawn.h"
@@ -51,6 +54,12 @@ static void	runner_signal(pid_t, int);
 static void	runner_leftover(struct runner *, pid_t);
 static void	runner_env(struct runner *);
 static void	runner_check_idle(void);
+static void	runner_event(struct runner *, const struct run *,
+		    const char *, ev_data_fn);
+static void	runner_started_data(struct jw *, const void *);
+static void	runner_exited_data(struct jw *, const void *);
+static void	runner_failed_data(struct jw *, const void *);
+static void	runner_fatal_data(struct jw *, const void *);
 
 /* What the end of each state's timer means. */
 static void (*const runner_timeouts[RS_MAX])(struct runner *) = {
@@ -216,6 +225,7 @@ runner_start(struct runner *r)
 	runner_enter(r, RS_STARTING);
 	log_info("%s: run %s started, pid %ld", r->rc->name, run->id,
 	    (long)pid);
+	runner_event(r, run, "runner_started", runner_started_data);
 	if (r->rc->startsecs == 0)
 		runner_started_ok(r);
 	else
@@ -360,6 +370,18 @@ runner_ended(struct runner *r, int status_known, int wstatus)
 	evtimer_del(&r->timer);
 	r->run = NULL;
 	run_end(run, status_known, wstatus);
+	if (run->ei.abnormal)
+		r->abnormal_ends++;
+	else
+		r->clean_ends++;
+	r->log_bytes += run->log_err.size + run->log_out.size;
+	r->log_dropped += run->log_err.dropped + run->log_out.dropped;
+	r->last_end_us = run->ended_us;
+	r->last_abnormal = run->ei.abnormal;
+	snprintf(r->last_cause, sizeof(r->last_cause), "%s", run->ei.cause);
+	runner_event(r, run, run->ei.abnormal ? "runner_failed" :
+	    "runner_exited", run->ei.abnormal ? runner_failed_data :
+	    runner_exited_data);
 	if (!run->ei.unreapable)
 		runner_leftover(r, run->pid);
 	runner_after_end(r, run, was == RS_STARTING);
@@ -381,6 +403,10 @@ runner_after_end(struct runner *r, struct run *run, int early)
 
 	if (r->state == RS_STOPPING || stopping_all) {
 		runner_enter(r, RS_STOPPED);
+		if (r->restart_after_stop && !stopping_all) {
+			r->restart_after_stop = 0;
+			runner_start(r);
+		}
 		return;
 	}
 	if (early) {
@@ -392,6 +418,7 @@ runner_after_end(struct runner *r, struct run *run, int early)
 			    "%s); SIGUSR1 or a restart request retries it",
 			    rc->name, r->start_failures, run->ei.cause);
 			runner_enter(r, RS_FATAL);
+			runner_event(r, run, "runner_fatal", runner_fatal_data);
 			return;
 		}
 		runner_enter(r, RS_BACKOFF);
@@ -405,6 +432,94 @@ runner_after_end(struct runner *r, struct run *run, int early)
 		return;
 	runner_enter(r, RS_BACKOFF);
 	runner_arm(r, run->ei.abnormal ? runner_delay(r) : 0);
+}
+
+static void
+runner_event(struct runner *r, const struct run *run, const char *type,
+    ev_data_fn fn)
+{
+	struct ev_meta	m = { type, "runner", r->rc->instance_id, r->rc->name,
+	    run->id };
+
+	snprintf(r->last_run_id, sizeof(r->last_run_id), "%s", run->id);
+	events_emit(&m, fn, run);
+}
+
+static void
+runner_started_data(struct jw *w, const void *arg)
+{
+	const struct run	*run = arg;
+
+	jw_obj_begin(w, NULL);
+	jw_int(w, "pid", run->pid);
+	jw_uint(w, "start", run->runner->starts);
+	jw_obj_end(w);
+}
+
+static void
+runner_exited_data(struct jw *w, const void *arg)
+{
+	const struct run	*run = arg;
+
+	jw_obj_begin(w, NULL);
+	jw_int(w, "pid", run->pid);
+	jw_str(w, "cause", run->ei.cause);
+	if (run->ei.exited)
+		jw_int(w, "exit_code", run->ei.exit_code);
+	else
+		jw_null(w, "exit_code");
+	if (run->ei.signo != 0)
+		jw_int(w, "signal", run->ei.signo);
+	else
+		jw_null(w, "signal");
+	jw_bool(w, "stop_requested", run->ei.stop_requested);
+	jw_int(w, "duration_ms", (run->ended_us - run->started_us) / 1000);
+	jw_obj_end(w);
+}
+
+/* The death report itself; its log's SHA-256 follows in the file. */
+static void
+runner_failed_data(struct jw *w, const void *arg)
+{
+	report_json(w, arg, 0);
+}
+
+static void
+runner_fatal_data(struct jw *w, const void *arg)
+{
+	const struct run	*run = arg;
+
+	jw_obj_begin(w, NULL);
+	jw_int(w, "start_failures", run->runner->start_failures);
+	jw_str(w, "last_cause", run->ei.cause);
+	jw_obj_end(w);
+}
+
+size_t
+runners_count(void)
+{
+	return nrunners;
+}
+
+struct runner *
+runner_at(size_t i)
+{
+	return i < nrunners ? &runners[i] : NULL;
+}
+
+int
+runner_restart(struct runner *r)
+{
+	if (r->state == RS_STARTING || r->state == RS_RUNNING) {
+		r->restart_after_stop = 1;
+		runner_stop(r);
+		return 0;
+	}
+	if (r->state == RS_STOPPING) {
+		r->restart_after_stop = 1;
+		return 0;
+	}
+	return runner_start(r);
 }
 
 void

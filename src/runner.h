@@ -23,6 +23,7 @@
 #include <event2/event_struct.h>
 
 #include "config.h"
+#include "ids.h"
 
 #define RUNNER_KILL_TRIES	3
 #define RUNNER_KILL_INTERVAL_MS	2000
@@ -50,10 +51,18 @@ struct runner {
 	int			 failures;	/* abnormal ends in a row */
 	uint64_t		 starts;
 	int			 kill_tries;
+	int			 restart_after_stop;
 	pid_t			 leftover;	/* group left by the last run */
 	struct event		 leftover_timer;
 	char			**envp;		/* built once at start-up */
 	char			 env_run_id[128];
+	/* For the API and /metrics. */
+	uint64_t		 clean_ends, abnormal_ends;
+	uint64_t		 log_bytes, log_dropped;
+	int64_t			 last_end_us;
+	int			 last_abnormal;
+	char			 last_cause[CAUSE_MAX];
+	char			 last_run_id[RUN_ID_MAX + 1];
 };
 
 /* Build the runner table from the config; start-up only. */
@@ -61,6 +70,10 @@ void		 runners_init(struct event_base *, const struct config *,
 		    void (*idle)(void));
 void		 runners_autostart(void);
 struct runner	*runner_by_name(const char *);
+size_t		 runners_count(void);
+struct runner	*runner_at(size_t);
+/* Stop, then start again once stopped (the API's restart). */
+int		 runner_restart(struct runner *);
 int		 runner_start(struct runner *);
 void		 runner_stop(struct runner *);
 /* Stop everything; with `force`, SIGKILL whatever is still stopping. */

@@ -1,0 +1,209 @@
+/*
+ * events.c -- fixed-size ring of JSON event envelopes.
+ * SPDX-License-Identifier: ISC
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "json.h"
+#include "log.h"
+#include "timefmt.h"
+
+struct ev_slot {
+	uint64_t	seq;
+	uint64_t	off;		/* free-running offset in the bytes */
+	uint32_t	len;
+	char		type[EVENT_TYPE_MAX + 1];
+};
+
+static struct ev_slot	*ev_slots;
+static size_t		 ev_nslots;
+static char		*ev_bytes;
+static size_t		 ev_cap;	/* power of two */
+static uint64_t		 ev_head;	/* bytes ever stored */
+static uint64_t		 ev_last;	/* last seq assigned */
+static uint64_t		 ev_first;	/* oldest seq stored */
+static char		*ev_scratch;	/* one envelope being built */
+static size_t		 ev_max;
+static uint64_t		 ev_nevicted, ev_ntruncated;
+static void		(*ev_listener)(uint64_t);
+
+static const char *const categories[] = {
+	"runner", "system", "stage", "upload", "collector", NULL
+};
+
+static size_t	events_build(const struct ev_meta *, uint64_t, ev_data_fn,
+		    const void *, int);
+static void	events_store(uint64_t, const char *, const char *, size_t);
+
+void
+events_init(size_t slots, size_t bytes, size_t max_record)
+{
+	ev_nslots = slots;
+	ev_cap = bytes;
+	ev_max = max_record < bytes ? max_record : bytes;
+	ev_slots = calloc(slots, sizeof(*ev_slots));
+	ev_bytes = malloc(bytes);
+	ev_scratch = malloc(ev_max);
+	if (ev_slots == NULL || ev_bytes == NULL || ev_scratch == NULL)
+		fatal("%s", __func__);
+}
+
+void
+events_set_listener(void (*fn)(uint64_t))
+{
+	ev_listener = fn;
+}
+
+int
+events_category_valid(const char *c)
+{
+	size_t	i;
+
+	for (i = 0; categories[i] != NULL; i++)
+		if (strcmp(categories[i], c) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+events_category_of(const char *type)
+{
+	if (strncmp(type, "runner_", 7) == 0)
+		return "runner";
+	if (strncmp(type, "stage_", 6) == 0)
+		return "stage";
+	if (strncmp(type, "upload_", 7) == 0)
+		return "upload";
+	if (strncmp(type, "collector_", 10) == 0)
+		return "collector";
+	return "system";
+}
+
+/* The envelope into ev_scratch; `trunc` writes data:null instead. */
+static size_t
+events_build(const struct ev_meta *m, uint64_t seq, ev_data_fn data,
+    const void *arg, int trunc)
+{
+	struct jw	w;
+	char		ts[TIMEFMT_MAX];
+
+	jw_init(&w, ev_scratch, ev_max, -1);
+	jw_obj_begin(&w, NULL);
+	jw_uint(&w, "seq", seq);
+	timefmt_rfc3339(ts, sizeof(ts), timefmt_now_us());
+	jw_str(&w, "ts", ts);
+	jw_str(&w, "type", m->type);
+	jw_str(&w, "category", m->category != NULL ? m->category :
+	    events_category_of(m->type));
+	if (m->instance_id != NULL)
+		jw_str(&w, "instance_id", m->instance_id);
+	if (m->runner_id != NULL)
+		jw_str(&w, "runner_id", m->runner_id);
+	if (m->run_id != NULL)
+		jw_str(&w, "run_id", m->run_id);
+	if (trunc) {
+		jw_null(&w, "data");
+		jw_bool(&w, "truncated", 1);
+	} else if (data != NULL) {
+		jw_key(&w, "data");
+		data(&w, arg);
+	} else {
+		jw_obj_begin(&w, "data");
+		jw_obj_end(&w);
+	}
+	jw_obj_end(&w);
+	return w.err ? 0 : w.len;
+}
+
+/* Evict until `len` more bytes and one more slot fit, then copy. */
+static void
+events_store(uint64_t seq, const char *type, const char *p, size_t len)
+{
+	struct ev_slot	*s;
+	size_t		 off, n;
+
+	while (ev_first != 0 && ev_first <= ev_last &&
+	    (ev_last - ev_first + 1 >= ev_nslots ||
+	    ev_head + len - ev_slots[ev_first % ev_nslots].off > ev_cap)) {
+		ev_first++;
+		ev_nevicted++;
+	}
+	if (ev_first == 0 || ev_first > ev_last)
+		ev_first = seq;
+	s = &ev_slots[seq % ev_nslots];
+	s->seq = seq;
+	s->off = ev_head;
+	s->len = (uint32_t)len;
+	snprintf(s->type, sizeof(s->type), "%s", type);
+	off = (size_t)(ev_head & (ev_cap - 1));
+	n = ev_cap - off < len ? ev_cap - off : len;
+	memcpy(ev_bytes + off, p, n);
+	memcpy(ev_bytes, p + n, len - n);
+	ev_head += len;
+	ev_last = seq;
+}
+
+uint64_t
+events_emit(const struct ev_meta *m, ev_data_fn data, const void *arg)
+{
+	uint64_t	seq = ev_last + 1;
+	size_t		len;
+
+	if ((len = events_build(m, seq, data, arg, 0)) == 0) {
+		ev_ntruncated++;
+		log_warnx("event %llu (%s) is over %zu bytes: stored without "
+		    "its data", (unsigned long long)seq, m->type, ev_max);
+		if ((len = events_build(m, seq, NULL, NULL, 1)) == 0)
+			fatalx("%s: event_max_bytes too small", __func__);
+	}
+	events_store(seq, m->type, ev_scratch, len);
+	if (ev_listener != NULL)
+		ev_listener(seq);
+	return seq;
+}
+
+int
+events_get(uint64_t seq, struct ev_view *v)
+{
+	const struct ev_slot	*s;
+	size_t			 off;
+
+	if (seq == 0 || ev_first == 0 || seq < ev_first || seq > ev_last)
+		return -1;
+	s = &ev_slots[seq % ev_nslots];
+	off = (size_t)(s->off & (ev_cap - 1));
+	v->seq = seq;
+	v->type = s->type;
+	v->p1 = ev_bytes + off;
+	v->n1 = ev_cap - off < s->len ? ev_cap - off : s->len;
+	v->p2 = ev_bytes;
+	v->n2 = s->len - v->n1;
+	return 0;
+}
+
+uint64_t
+events_oldest(void)
+{
+	return ev_first;
+}
+
+uint64_t
+events_latest(void)
+{
+	return ev_last;
+}
+
+uint64_t
+events_evicted(void)
+{
+	return ev_nevicted;
+}
+
+uint64_t
+events_truncated(void)
+{
+	return ev_ntruncated;
+}

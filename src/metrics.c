@@ -1,0 +1,139 @@
+/*
+ * metrics.c -- Prometheus exposition of crashtrail's counters.
+ * SPDX-License-Identifier: ISC
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "events.h"
+#include "json.h"
+#include "logstore.h"
+#include "metrics.h"
+#include "platform.h"
+#include "run.h"
+#include "runner.h"
+#include "sse.h"
+#include "timefmt.h"
+
+static void	metric_head(struct evbuffer *, const char *, const char *,
+		    const char *);
+
+/* Label values are ids ([A-Za-z0-9._-]) and state names: no escaping. */
+static void
+metric_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
+	    name, type);
+}
+
+void
+metrics_write(struct evbuffer *b, const struct logstore *ls)
+{
+	static const char *const states[] = { "STOPPED", "STARTING",
+	    "RUNNING", "BACKOFF", "STOPPING", "EXITED", "FAILED", "FATAL" };
+	const struct runner	*r;
+	struct run		*run;
+	size_t			 i, live = 0, ended = 0, k;
+	uint64_t		 bytes = 0, dropped = 0;
+
+	for (i = 0; i < run_slots(); i++)
+		if ((run = run_slot_at(i)) != NULL)
+			run->phase == RUN_LIVE ? live++ : ended++;
+	for (i = 0; i < runners_count(); i++) {
+		bytes += runner_at(i)->log_bytes;
+		dropped += runner_at(i)->log_dropped;
+	}
+
+	metric_head(b, "crashtrail_events_total", "counter",
+	    "Events recorded in the event ring.");
+	evbuffer_add_printf(b, "crashtrail_events_total %llu\n",
+	    (unsigned long long)events_latest());
+	metric_head(b, "crashtrail_events_evicted_total", "counter",
+	    "Events evicted from the ring to make room.");
+	evbuffer_add_printf(b, "crashtrail_events_evicted_total %llu\n",
+	    (unsigned long long)events_evicted());
+	metric_head(b, "crashtrail_events_truncated_total", "counter",
+	    "Events stored without their data for being too large.");
+	evbuffer_add_printf(b, "crashtrail_events_truncated_total %llu\n",
+	    (unsigned long long)events_truncated());
+	metric_head(b, "crashtrail_sse_clients", "gauge",
+	    "Connected SSE stream clients.");
+	evbuffer_add_printf(b, "crashtrail_sse_clients %zu\n", sse_nclients());
+	metric_head(b, "crashtrail_sse_clients_cut_total", "counter",
+	    "SSE clients cut for not reading.");
+	evbuffer_add_printf(b, "crashtrail_sse_clients_cut_total %llu\n",
+	    (unsigned long long)sse_ncut());
+	metric_head(b, "crashtrail_log_bytes_total", "counter",
+	    "Runner output bytes stored in log files (ended runs).");
+	evbuffer_add_printf(b, "crashtrail_log_bytes_total %llu\n",
+	    (unsigned long long)bytes);
+	metric_head(b, "crashtrail_log_bytes_dropped_total", "counter",
+	    "Runner output bytes not stored (cap, quota, disk errors).");
+	evbuffer_add_printf(b, "crashtrail_log_bytes_dropped_total %llu\n",
+	    (unsigned long long)dropped);
+	metric_head(b, "crashtrail_log_dir_bytes", "gauge",
+	    "Bytes under runner_log/ as indexed.");
+	evbuffer_add_printf(b, "crashtrail_log_dir_bytes %llu\n",
+	    (unsigned long long)ls->total);
+	metric_head(b, "crashtrail_log_runs_pruned_total", "counter",
+	    "Runs whose files were pruned for the quota or file limit.");
+	evbuffer_add_printf(b, "crashtrail_log_runs_pruned_total %llu\n",
+	    (unsigned long long)ls->pruned_groups);
+	metric_head(b, "crashtrail_runs", "gauge",
+	    "Run slots in use, by state.");
+	evbuffer_add_printf(b, "crashtrail_runs{state=\"live\"} %zu\n", live);
+	evbuffer_add_printf(b, "crashtrail_runs{state=\"ended\"} %zu\n",
+	    ended);
+
+	metric_head(b, "crashtrail_runner_state", "gauge",
+	    "1 for the state each runner is in.");
+	for (i = 0; i < runners_count(); i++) {
+		r = runner_at(i);
+		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			evbuffer_add_printf(b, "crashtrail_runner_state{"
+			    "instance_id=\"%s\",runner_id=\"%s\",state=\"%s\"}"
+			    " %d\n", r->rc->instance_id, r->rc->name,
+			    states[k], strcmp(states[k],
+			    runner_strstate(r->state)) == 0);
+	}
+	metric_head(b, "crashtrail_runner_starts_total", "counter",
+	    "Runs started per runner.");
+	for (i = 0; i < runners_count(); i++) {
+		r = runner_at(i);
+		evbuffer_add_printf(b, "crashtrail_runner_starts_total{"
+		    "instance_id=\"%s\",runner_id=\"%s\"} %llu\n",
+		    r->rc->instance_id, r->rc->name,
+		    (unsigned long long)r->starts);
+	}
+	metric_head(b, "crashtrail_runner_ends_total", "counter",
+	    "Runs ended per runner, clean or abnormal.");
+	for (i = 0; i < runners_count(); i++) {
+		r = runner_at(i);
+		evbuffer_add_printf(b, "crashtrail_runner_ends_total{"
+		    "instance_id=\"%s\",runner_id=\"%s\",end=\"clean\"} %llu\n"
+		    "crashtrail_runner_ends_total{instance_id=\"%s\","
+		    "runner_id=\"%s\",end=\"abnormal\"} %llu\n",
+		    r->rc->instance_id, r->rc->name,
+		    (unsigned long long)r->clean_ends, r->rc->instance_id,
+		    r->rc->name, (unsigned long long)r->abnormal_ends);
+	}
+	metric_head(b, "crashtrail_runner_log_bytes_total", "counter",
+	    "Bytes stored for each runner's ended runs.");
+	for (i = 0; i < runners_count(); i++) {
+		r = runner_at(i);
+		evbuffer_add_printf(b, "crashtrail_runner_log_bytes_total{"
+		    "instance_id=\"%s\",runner_id=\"%s\"} %llu\n",
+		    r->rc->instance_id, r->rc->name,
+		    (unsigned long long)r->log_bytes);
+	}
+}
+
+void
+metrics_watchers_json(struct jw *w)
+{
+	jw_str(w, "kernel", "not implemented in this version");
+	jw_str(w, "platform", platform_name());
+}

@@ -1,0 +1,17 @@
+/*
+ * metrics.h -- GET /metrics: the collector's own counters and per-runner
+ * gauges and counters in the Prometheus text format 0.0.4, and the
+ * watchers' status block of GET /v1/status.  Request path only (the
+ * evbuffer allocates); nothing here runs on the hot path.
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+struct evbuffer;
+struct jw;
+struct logstore;
+
+void	metrics_write(struct evbuffer *, const struct logstore *);
+void	metrics_watchers_json(struct jw *);
+
+#endif /* METRICS_H */
