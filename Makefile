@@ -11,7 +11,8 @@ CPPFLAGS_macos	= -D_DARWIN_C_SOURCE
 BUILD	?= build/obj
 BIN	?= crashtrail
 
-SRCS	= src/api.c src/argv.c src/classify.c src/config.c src/confval.c \
+SRCS	= src/api.c src/argv.c src/classify.c src/cli.c src/config.c \
+	  src/confval.c src/httpc.c \
 	  src/digest.c src/events.c src/ids.c src/ingest.c src/json.c \
 	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \

@@ -17,6 +17,7 @@
 #include <mbedtls/version.h>
 
 #include "api.h"
+#include "cli.h"
 #include "config.h"
 #include "digest.h"
 #include "events.h"
@@ -67,6 +68,10 @@ usage(FILE *fp)
 "commands:\n"
 "  run [-c FILE] [-v | -q]   supervise the configured runners (foreground)\n"
 "  check-config [-c FILE]    validate the configuration and exit\n"
+"  status                    the runners of a running crashtrail\n"
+"  events [-f] [--json]      its events; -f follows them as they happen\n"
+"  show RUN_ID               one run's death report, readable\n"
+"  emit TYPE [KEY=VALUE...]  record an event (from inside a runner)\n"
 "  version                   print versions of crashtrail and its libraries\n"
 "  help                      this text\n"
 "\n"
@@ -369,6 +374,14 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cli_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "events") == 0)
+		return cli_events(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cli_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "emit") == 0)
+		return cli_emit(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0)
 		return cmd_version();

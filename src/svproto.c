@@ -385,7 +385,9 @@ sv_map(const struct sv_event *ev, struct sv_crash *out)
 		phase = "gave_up";
 	else
 		return SV_MAP_NONE;
-	if (ev->processname.p == NULL || ev->processname.n == 0)
+	/* A NUL would cut the name to nothing in the C strings below. */
+	if (ev->processname.p == NULL || ev->processname.n == 0 ||
+	    memchr(ev->processname.p, '\0', ev->processname.n) != NULL)
 		return SV_MAP_INVALID;
 	sv_copy(out->service_name, sizeof(out->service_name), ev->processname);
 	sv_copy(out->group_name, sizeof(out->group_name), ev->groupname);

@@ -139,7 +139,8 @@ struct sv_crash {
 #define SV_MAP_NONE	0	/* not a crash: other event, expected exit */
 #define SV_MAP_CRASH	1
 #define SV_MAP_SKIPPED	2	/* unexpected exit from another from_state */
-#define SV_MAP_INVALID	3	/* crash event without processname/expected */
+#define SV_MAP_INVALID	3	/* crash event: no processname (or a NUL in
+				   it), or EXITED without expected:0|1 */
 
 /*
  * PROCESS_STATE_EXITED with expected:0 from RUNNING is phase "running",

@@ -29,7 +29,7 @@
 
 #define EXITED_RUNNING \
 	"ver:3.0 server:supervisor serial:21 pool:crashtrail poolserial:10 " \
-	"eventname:PROCESS_STATE_EXITED len:71\n" \
+	"eventname:PROCESS_STATE_EXITED len:68\n" \
 	"processname:cat groupname:cat from_state:RUNNING expected:0 pid:2766"
 
 static struct sv_reader	rd;
@@ -39,6 +39,7 @@ static char		sockpath[128];
 static int	feed(const char *, size_t, size_t *);
 static int	span_is(struct sv_span, const char *);
 static size_t	event(char *, size_t, const char *, const char *);
+static size_t	headed(char *, size_t, const char *, const char *);
 static int	map_of(const char *, const char *, struct sv_crash *);
 static void	test_any_order(void);
 static void	test_payload_newlines(void);
@@ -83,6 +84,20 @@ event(char *buf, size_t cap, const char *name, const char *payload)
 	    "pool:crashtrail poolserial:1 eventname:%s len:%zu\n%s", name,
 	    strlen(payload), payload);
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* A header from fmt (its one %zu is the payload's length), then it. */
+static size_t
+headed(char *buf, size_t cap, const char *fmt, const char *payload)
+{
+	int	n;
+
+	n = snprintf(buf, cap, fmt, strlen(payload));
+	if (n < 0 || (size_t)n + 1 + strlen(payload) >= cap)
+		return 0;
+	buf[n++] = '\n';
+	memcpy(buf + n, payload, strlen(payload));
+	return (size_t)n + strlen(payload);
 }
 
 static int
@@ -187,7 +202,7 @@ test_back_to_back(void)
 {
 	static const char two[] = EXITED_RUNNING
 	    "ver:3.0 server:supervisor serial:22 pool:crashtrail "
-	    "poolserial:11 eventname:PROCESS_STATE_FATAL len:54\n"
+	    "poolserial:11 eventname:PROCESS_STATE_FATAL len:52\n"
 	    "processname:cat groupname:cat from_state:BACKOFF xyz";
 	size_t	used, off;
 	int	rc;
@@ -328,16 +343,19 @@ test_oversized(void)
 static void
 test_edges(void)
 {
-	size_t	used;
+	char	buf[256];
+	size_t	used, n;
 
 	/* Several spaces between tokens; numbers that are not numbers. */
-	CHECK(feed(S("len:40   eventname:E\n"
-	    "pid:0 tries:x  expected:2 from_state:"), &used) == SV_EVENT);
+	n = headed(buf, sizeof(buf), "len:%zu   eventname:E  ",
+	    "pid:0 tries:x  expected:2 from_state:");
+	CHECK(feed(buf, n, &used) == SV_EVENT && used == n);
 	CHECK(span_is(rd.ev.eventname, "E"));
 	CHECK(rd.ev.pid == -1 && rd.ev.tries == -1 && rd.ev.expected == -1);
 	CHECK(span_is(rd.ev.from_state, ""));
-	CHECK(feed(S("len:38\npid:99999999999 tries:3 processname"),
-	    &used) == SV_EVENT);
+	n = headed(buf, sizeof(buf), "len:%zu",
+	    "pid:99999999999 tries:3 processname");
+	CHECK(feed(buf, n, &used) == SV_EVENT && used == n);
 	CHECK(rd.ev.pid == -1 && rd.ev.tries == 3);
 	CHECK(span_is(rd.ev.processname, NULL));
 	/* A fresh feed after an event starts a new one. */
@@ -395,6 +413,16 @@ test_map(void)
 	    "from_state:RUNNING expected:0 pid:7", &c) == SV_MAP_INVALID);
 	CHECK(map_of("PROCESS_STATE_FATAL", "groupname:www "
 	    "from_state:BACKOFF", &c) == SV_MAP_INVALID);
+	{
+		/* A NUL in the name (found by the fuzzer): not a name. */
+		static const char ev[] = "eventname:PROCESS_STATE_FATAL "
+		    "len:34\nprocessname:\0db from_state:BACKOFF";
+		size_t	used;
+
+		CHECK(feed(S(ev), &used) == SV_EVENT);
+		CHECK(rd.ev.processname.n == 3);
+		CHECK(sv_map(&rd.ev, &c) == SV_MAP_INVALID);
+	}
 	/* Other events, expected or not, are not crashes. */
 	CHECK(map_of("PROCESS_STATE_RUNNING", "processname:web "
 	    "groupname:www from_state:STARTING pid:7", &c) == SV_MAP_NONE);
@@ -461,9 +489,12 @@ test_chars(void)
 	CHECK(sv_reader_extend(&rd, S("y")) == 0);
 	CHECK(!sv_reader_wants(&rd));
 	/* Extension stops where the payload's characters are complete. */
-	CHECK(feed(S("len:3\n\xe2\x82"), &used) == SV_EVENT);
-	CHECK(sv_reader_extend(&rd, S("\xac\xe2\x82\xac" "ab")) == 5);
-	CHECK(rd.ev.payload_len == 7 && !sv_reader_wants(&rd));
+	CHECK(feed(S("len:3\n\xe2\x82\xac"), &used) == SV_EVENT);
+	CHECK(sv_reader_extend(&rd, S("abcd")) == 2);
+	CHECK(rd.ev.payload_len == 5 && !sv_reader_wants(&rd));
+	CHECK(feed(S("len:2\na\xe2"), &used) == SV_EVENT);
+	CHECK(sv_reader_extend(&rd, S("\x82\xac" "zz")) == 2);
+	CHECK(rd.ev.payload_len == 4 && !sv_reader_wants(&rd));
 }
 
 static void
@@ -567,7 +598,7 @@ test_post(void)
 	static const char body[] = "{\"type\":\"service_crashed\"}";
 	static const char want[] = "POST /telemetry/events HTTP/1.1\r\n"
 	    "Host: localhost\r\nContent-Type: application/json\r\n"
-	    "Content-Length: 27\r\nConnection: close\r\n\r\n"
+	    "Content-Length: 26\r\nConnection: close\r\n\r\n"
 	    "{\"type\":\"service_crashed\"}";
 	char	why[256], got[1024];
 	int64_t	t0;
@@ -760,13 +791,13 @@ test_lockstep_daemon(void)
 	ok &= read_exact(out[0], got, 6) == 0;
 	ok &= write(in[1], S(EXITED_RUNNING)) > 0;
 	ok &= read_exact(out[0], got, 17) == 0;
-	ok &= write(in[1], S("ver:3.0 eventname:PROCESS_STATE_EXITED len:70\n"
+	ok &= write(in[1], S("ver:3.0 eventname:PROCESS_STATE_EXITED len:68\n"
 	    "processname:cat groupname:cat from_state:RUNNING expected:1 "
 	    "pid:2767")) > 0;
 	ok &= read_exact(out[0], got, 17) == 0;
 	ok &= write(in[1], S(cafe)) > 0;
 	ok &= read_exact(out[0], got, 17) == 0;
-	ok &= write(in[1], S("ver:3.0 eventname:PROCESS_STATE_FATAL len:53\n"
+	ok &= write(in[1], S("ver:3.0 eventname:PROCESS_STATE_FATAL len:46\n"
 	    "processname:db groupname:db from_state:BACKOFF")) > 0;
 	ok &= read_exact(out[0], got, 17) == 0;
 	CHECK(ok);

@@ -1,0 +1,531 @@
+/*
+ * cli.c -- status, events, show and emit: small clients of the local API.
+ * SPDX-License-Identifier: ISC
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "events.h"
+#include "exitcodes.h"
+#include "httpc.h"
+#include "ingest.h"
+#include "json.h"
+
+#define EX_CT_UNAVAILABLE	69
+#define CLI_TIMEOUT_MS		5000
+
+struct jdoc {
+	const char	*js;
+	jsmntok_t	*t;
+	int		 n;
+};
+
+static char	cli_buf[4 * 1024 * 1024];
+static char	cli_sock[PATH_MAX];
+static int	cli_json;
+
+static int	cli_args(int, char **, const char *, const char *, int *);
+static int	cli_get(const char *, struct httpc_resp *);
+static int	jparse(struct jdoc *, const char *, size_t);
+static int	jskip(const struct jdoc *, int);
+static int	jfind(const struct jdoc *, int, const char *);
+static void	jtext(const struct jdoc *, int, char *, size_t);
+static void	cli_event_line(const char *, size_t);
+static int	cli_on_frame(const char *, const char *, const char *, void *);
+static void	cli_usage(const char *) __attribute__((noreturn));
+
+static void
+cli_usage(const char *text)
+{
+	fprintf(stderr, "%s", text);
+	exit(EX_CT_USAGE);
+}
+
+/*
+ * Common options: -s SOCKET, -c CONFIG, --json, and the ones a command
+ * adds (`flags`: letters after '-').  Returns the index of the first
+ * operand.  The socket is -s, else $CRASHTRAIL_SOCKET, else the config's
+ * api_socket, else the default one.
+ */
+static int
+cli_args(int argc, char **argv, const char *usage, const char *flags,
+    int *seen)
+{
+	const char	*cfpath = getenv("CRASHTRAIL_CONFIG"), *s;
+	struct config	 cf;
+	int		 i;
+
+	cli_sock[0] = '\0';
+	if ((s = getenv("CRASHTRAIL_SOCKET")) != NULL && *s != '\0')
+		snprintf(cli_sock, sizeof(cli_sock), "%s", s);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("%s", usage);
+			exit(EX_CT_OK);
+		} else if (!strcmp(argv[i], "-s") && i + 1 < argc)
+			snprintf(cli_sock, sizeof(cli_sock), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			cfpath = argv[++i];
+		else if (!strcmp(argv[i], "--json"))
+			cli_json = 1;
+		else if (argv[i][1] != '\0' && argv[i][2] == '\0' &&
+		    flags != NULL && strchr(flags, argv[i][1]) != NULL)
+			seen[strchr(flags, argv[i][1]) - flags] = i;
+		else if (!strcmp(argv[i], "--type") && flags != NULL &&
+		    strchr(flags, 't') != NULL && i + 1 < argc)
+			seen[strchr(flags, 't') - flags] = ++i;
+		else {
+			fprintf(stderr, "crashtrail %s: unexpected argument "
+			    "'%s'\n\n", argv[0], argv[i]);
+			cli_usage(usage);
+		}
+	}
+	if (cli_sock[0] != '\0')
+		return i;
+	if (cfpath == NULL || *cfpath == '\0')
+		cfpath = access(CONFIG_DEFAULT_PATH, R_OK) == 0 ?
+		    CONFIG_DEFAULT_PATH : NULL;
+	if (cfpath != NULL) {
+		if (config_load(&cf, cfpath) == -1)
+			exit(EX_CT_CONFIG);
+		snprintf(cli_sock, sizeof(cli_sock), "%s", cf.api_socket);
+		config_free(&cf);
+	} else
+		snprintf(cli_sock, sizeof(cli_sock),
+		    "/var/lib/crashtrail/crashtrail.sock");
+	return i;
+}
+
+static int
+cli_get(const char *path, struct httpc_resp *r)
+{
+	const char	*err;
+
+	if (httpc_request(cli_sock, "GET", path, NULL, 0, cli_buf,
+	    sizeof(cli_buf), r, CLI_TIMEOUT_MS, &err) == -1) {
+		fprintf(stderr, "crashtrail: %s: %s\n", cli_sock, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Tokenize a document; tokens are the CLI's to allocate. */
+static int
+jparse(struct jdoc *d, const char *js, size_t len)
+{
+	jsmn_parser	p;
+	int		n;
+
+	jsmn_init(&p);
+	if ((n = jsmn_parse(&p, js, len, NULL, 0)) <= 0)
+		return -1;
+	if ((d->t = calloc((size_t)n, sizeof(*d->t))) == NULL)
+		return -1;
+	jsmn_init(&p);
+	d->js = js;
+	d->n = jsmn_parse(&p, js, len, d->t, (unsigned)n);
+	return d->n > 0 ? 0 : -1;
+}
+
+static int
+jskip(const struct jdoc *d, int i)
+{
+	int	n, k;
+
+	switch (d->t[i].type) {
+	case JSMN_OBJECT:
+		n = d->t[i].size;
+		for (i++, k = 0; k < n; k++)
+			i = jskip(d, i + 1);
+		return i;
+	case JSMN_ARRAY:
+		n = d->t[i].size;
+		for (i++, k = 0; k < n; k++)
+			i = jskip(d, i);
+		return i;
+	default:
+		return i + 1;
+	}
+}
+
+/* The value of member `key` of the object at `obj`, or -1. */
+static int
+jfind(const struct jdoc *d, int obj, const char *key)
+{
+	int	i, k;
+	size_t	n = strlen(key);
+
+	if (obj < 0 || obj >= d->n || d->t[obj].type != JSMN_OBJECT)
+		return -1;
+	for (i = obj + 1, k = 0; k < d->t[obj].size; k++) {
+		if ((size_t)(d->t[i].end - d->t[i].start) == n &&
+		    memcmp(d->js + d->t[i].start, key, n) == 0)
+			return i + 1;
+		i = jskip(d, i + 1);
+	}
+	return -1;
+}
+
+/* A token as text; strings unescaped (\uXXXX to UTF-8). */
+static void
+jtext(const struct jdoc *d, int i, char *out, size_t cap)
+{
+	const char	*p, *end;
+	size_t		 o = 0;
+	unsigned long	 cp;
+	char		 hex[5];
+
+	if (i < 0) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	p = d->js + d->t[i].start;
+	end = d->js + d->t[i].end;
+	for (; p < end && o + 5 < cap; p++) {
+		if (*p != '\\' || d->t[i].type != JSMN_STRING) {
+			out[o++] = *p;
+			continue;
+		}
+		if (++p >= end)
+			break;
+		switch (*p) {
+		case 'n': out[o++] = '\n'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 'b': out[o++] = '\b'; break;
+		case 'f': out[o++] = '\f'; break;
+		case 'u':
+			if (end - p < 5)
+				break;
+			memcpy(hex, p + 1, 4);
+			hex[4] = '\0';
+			cp = strtoul(hex, NULL, 16);
+			p += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 7 &&
+			    p[1] == '\\' && p[2] == 'u') {
+				memcpy(hex, p + 3, 4);
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (strtoul(hex, NULL, 16) - 0xdc00);
+				p += 6;
+			}
+			if (cp < 0x80)
+				out[o++] = (char)cp;
+			else if (cp < 0x800) {
+				out[o++] = (char)(0xc0 | (cp >> 6));
+				out[o++] = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				out[o++] = (char)(0xe0 | (cp >> 12));
+				out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				out[o++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				out[o++] = (char)(0xf0 | (cp >> 18));
+				out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+				out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+				out[o++] = (char)(0x80 | (cp & 0x3f));
+			}
+			break;
+		default: out[o++] = *p; break;
+		}
+	}
+	out[o] = '\0';
+}
+
+int
+cli_status(int argc, char **argv)
+{
+	static const char usage[] =
+"usage: crashtrail status [-c FILE | -s SOCKET] [--json]\n"
+"\nThe runners of a running crashtrail: state, pid, uptime, restarts and how\n"
+"the last run ended.\n";
+	struct httpc_resp	r;
+	struct jdoc		d;
+	char			name[160], st[72], pid[16], up[24], rs[16];
+	char			cause[80], ab[8];
+	int			arr, i, k, o, le;
+
+	if (cli_args(argc, argv, usage, NULL, NULL) != argc)
+		cli_usage(usage);
+	if (cli_get("/v1/runners", &r) == -1)
+		return EX_CT_UNAVAILABLE;
+	if (r.status != 200 || cli_json) {
+		printf("%s", r.body);
+		return r.status == 200 ? EX_CT_OK : EX_CT_UNAVAILABLE;
+	}
+	if (jparse(&d, r.body, r.len) == -1 ||
+	    (arr = jfind(&d, 0, "runners")) == -1) {
+		fprintf(stderr, "crashtrail: unexpected answer\n");
+		return EX_CT_UNAVAILABLE;
+	}
+	printf("%-24s %-9s %7s %9s %8s  %s\n", "RUNNER", "STATE", "PID",
+	    "UPTIME", "RESTARTS", "LAST END");
+	for (i = arr + 1, k = 0; k < d.t[arr].size; k++, i = jskip(&d, i)) {
+		o = i;
+		jtext(&d, jfind(&d, o, "instance_id"), cause, sizeof(cause));
+		jtext(&d, jfind(&d, o, "runner_id"), st, sizeof(st));
+		snprintf(name, sizeof(name), "%s/%s", cause, st);
+		jtext(&d, jfind(&d, o, "state"), st, sizeof(st));
+		jtext(&d, jfind(&d, o, "pid"), pid, sizeof(pid));
+		jtext(&d, jfind(&d, o, "uptime_s"), up, sizeof(up));
+		jtext(&d, jfind(&d, o, "restarts"), rs, sizeof(rs));
+		le = jfind(&d, o, "last_end");
+		if (le >= 0 && d.t[le].type == JSMN_OBJECT) {
+			jtext(&d, jfind(&d, le, "cause"), cause, sizeof(cause));
+			jtext(&d, jfind(&d, le, "abnormal"), ab, sizeof(ab));
+			if (strcmp(ab, "true") == 0)
+				strncat(cause, " (abnormal)",
+				    sizeof(cause) - strlen(cause) - 1);
+		} else
+			snprintf(cause, sizeof(cause), "-");
+		if (strcmp(up, "null") != 0)
+			strncat(up, "s", sizeof(up) - strlen(up) - 1);
+		printf("%-24s %-9s %7s %9s %8s  %s\n", name, st,
+		    strcmp(pid, "null") ? pid : "-",
+		    strcmp(up, "null") ? up : "-", rs, cause);
+	}
+	free(d.t);
+	return EX_CT_OK;
+}
+
+/* One envelope as a line for people, or as itself with --json. */
+static void
+cli_event_line(const char *js, size_t len)
+{
+	struct jdoc	d;
+	char		ts[40], type[EVENT_TYPE_MAX + 1], who[200], what[240];
+	char		a[100], b[100];
+	int		data, v;
+
+	if (cli_json || jparse(&d, js, len) == -1) {
+		printf("%.*s\n", (int)len, js);
+		return;
+	}
+	jtext(&d, jfind(&d, 0, "ts"), ts, sizeof(ts));
+	jtext(&d, jfind(&d, 0, "type"), type, sizeof(type));
+	jtext(&d, jfind(&d, 0, "instance_id"), a, sizeof(a));
+	jtext(&d, jfind(&d, 0, "run_id"), b, sizeof(b));
+	if (strcmp(a, "-") != 0)
+		snprintf(who, sizeof(who), "%s/%s", a, b);
+	else
+		snprintf(who, sizeof(who), "%s", b);
+	data = jfind(&d, 0, "data");
+	what[0] = '\0';
+	if ((v = jfind(&d, data, "cause")) >= 0 ||
+	    (v = jfind(&d, jfind(&d, data, "exit"), "cause")) >= 0)
+		jtext(&d, v, what, sizeof(what));
+	else if (data >= 0)
+		snprintf(what, sizeof(what), "%.*s",
+		    d.t[data].end - d.t[data].start > 200 ? 200 :
+		    d.t[data].end - d.t[data].start, js + d.t[data].start);
+	printf("%s %-16s %s %s\n", ts, type, who, what);
+	free(d.t);
+	fflush(stdout);
+}
+
+static int
+cli_on_frame(const char *id, const char *event, const char *data, void *arg)
+{
+	(void)id;
+	(void)arg;
+	if (strcmp(event, "gap") == 0) {
+		fprintf(stderr, "crashtrail: gap: %s\n", data);
+		return 0;
+	}
+	cli_event_line(data, strlen(data));
+	return 0;
+}
+
+int
+cli_events(int argc, char **argv)
+{
+	static const char usage[] =
+"usage: crashtrail events [-c FILE | -s SOCKET] [-f] [--json] [--type TYPE]\n"
+"\nThe events kept in the ring, oldest first; with -f, then every new one as\n"
+"it happens (Ctrl-C to stop).  --json prints each envelope as one line.\n";
+	struct httpc_resp	 r;
+	struct jdoc		 d;
+	const char		*err;
+	char			 path[256], type[EVENT_TYPE_MAX + 8] = "";
+	int			 seen[2] = { 0, 0 }, arr, i, k;
+
+	if (cli_args(argc, argv, usage, "ft", seen) != argc)
+		cli_usage(usage);
+	if (seen[1])
+		snprintf(type, sizeof(type), "%s", argv[seen[1]]);
+	if (seen[0]) {
+		snprintf(path, sizeof(path), "/telemetry/stream?replay=all%s%s",
+		    type[0] ? "&type=" : "", type);
+		if (httpc_stream(cli_sock, path, cli_on_frame, NULL, &err) ==
+		    -1) {
+			fprintf(stderr, "crashtrail: %s: %s\n", cli_sock, err);
+			return EX_CT_UNAVAILABLE;
+		}
+		return EX_CT_OK;
+	}
+	snprintf(path, sizeof(path), "/v1/events?limit=1000%s%s",
+	    type[0] ? "&type=" : "", type);
+	if (cli_get(path, &r) == -1)
+		return EX_CT_UNAVAILABLE;
+	if (r.status != 200 || jparse(&d, r.body, r.len) == -1 ||
+	    (arr = jfind(&d, 0, "events")) == -1) {
+		fprintf(stderr, "crashtrail: %s\n", r.body);
+		return EX_CT_UNAVAILABLE;
+	}
+	for (i = arr + 1, k = 0; k < d.t[arr].size; k++, i = jskip(&d, i))
+		cli_event_line(d.js + d.t[i].start,
+		    (size_t)(d.t[i].end - d.t[i].start));
+	free(d.t);
+	return EX_CT_OK;
+}
+
+int
+cli_show(int argc, char **argv)
+{
+	static const char usage[] =
+"usage: crashtrail show [-c FILE | -s SOCKET] [--json] RUN_ID\n"
+"\nOne run, readably: how it ended, its diagnostics, its log file and the\n"
+"tail of its stderr.  --json prints the death report as it is.\n";
+	static char		 text[1024 * 1024];
+	struct httpc_resp	 r;
+	struct jdoc		 d;
+	char			 path[256], a[256], b[256];
+	const char		*why;
+	int			 i, ex, lg, k, x;
+
+	i = cli_args(argc, argv, usage, NULL, NULL);
+	if (i != argc - 1)
+		cli_usage(usage);
+	if ((why = id_check(argv[i], RUN_ID_MAX)) != NULL) {
+		fprintf(stderr, "crashtrail show: run id '%s' %s\n", argv[i],
+		    why);
+		return EX_CT_USAGE;
+	}
+	snprintf(path, sizeof(path), "/v1/runs/%s", argv[i]);
+	if (cli_get(path, &r) == -1)
+		return EX_CT_UNAVAILABLE;
+	if (r.status != 200 || cli_json) {
+		printf("%s", r.body);
+		return r.status == 200 ? EX_CT_OK : EX_CT_UNAVAILABLE;
+	}
+	if (jparse(&d, r.body, r.len) == -1) {
+		fprintf(stderr, "crashtrail: unexpected answer\n");
+		return EX_CT_UNAVAILABLE;
+	}
+	jtext(&d, jfind(&d, 0, "run_id"), a, sizeof(a));
+	printf("run       %s\n", a);
+	jtext(&d, jfind(&d, 0, "instance_id"), a, sizeof(a));
+	jtext(&d, jfind(&d, 0, "runner_id"), b, sizeof(b));
+	printf("runner    %s/%s\n", a, b);
+	jtext(&d, jfind(&d, 0, "started_at"), a, sizeof(a));
+	jtext(&d, jfind(&d, 0, "ended_at"), b, sizeof(b));
+	printf("time      %s .. %s\n", a, b);
+	if ((ex = jfind(&d, 0, "exit")) >= 0) {
+		jtext(&d, jfind(&d, ex, "cause"), a, sizeof(a));
+		jtext(&d, jfind(&d, ex, "abnormal"), b, sizeof(b));
+		printf("end       %s%s\n", a, strcmp(b, "true") ? "" :
+		    " (abnormal)");
+		jtext(&d, jfind(&d, ex, "oom_killed"), b, sizeof(b));
+		if (strcmp(b, "true") == 0)
+			printf("          killed by the kernel OOM killer\n");
+	} else {
+		jtext(&d, jfind(&d, 0, "state"), a, sizeof(a));
+		printf("state     %s\n", a);
+	}
+	if ((x = jfind(&d, 0, "diagnostics")) >= 0 &&
+	    d.t[x].type == JSMN_ARRAY) {
+		for (i = x + 1, k = 0; k < d.t[x].size; k++, i = jskip(&d, i)) {
+			jtext(&d, jfind(&d, i, "id"), a, sizeof(a));
+			jtext(&d, jfind(&d, i, "message"), b, sizeof(b));
+			printf("diagnosis %s: %s\n", a, b);
+		}
+	}
+	if ((lg = jfind(&d, 0, "stderr_log")) >= 0 &&
+	    d.t[lg].type == JSMN_OBJECT) {
+		jtext(&d, jfind(&d, lg, "path"), a, sizeof(a));
+		jtext(&d, jfind(&d, lg, "size"), b, sizeof(b));
+		printf("log       %s (%s bytes)\n", a, b);
+		jtext(&d, jfind(&d, lg, "sha256"), a, sizeof(a));
+		if (strcmp(a, "-") != 0)
+			printf("sha256    %s\n", a);
+	}
+	if ((x = jfind(&d, 0, "tail")) >= 0) {
+		jtext(&d, jfind(&d, x, "lines"), a, sizeof(a));
+		jtext(&d, jfind(&d, x, "text"), text, sizeof(text));
+		printf("--- last %s lines of stderr ---\n%s", a, text);
+		if (text[0] != '\0' && text[strlen(text) - 1] != '\n')
+			printf("\n");
+	}
+	free(d.t);
+	return EX_CT_OK;
+}
+
+int
+cli_emit(int argc, char **argv)
+{
+	static const char usage[] =
+"usage: crashtrail emit [-s SOCKET] TYPE [KEY=VALUE ...]\n"
+"\nRecord an event.  Inside a runner (CRASHTRAIL_EVENT_FD is set) it is\n"
+"written to that fd and attributed to the run; elsewhere it is POSTed to\n"
+"the daemon.  Values that are integers are sent as numbers, others as\n"
+"strings: crashtrail emit stage_started stage_name=load stage_attempt=2\n";
+	struct httpc_resp	 r;
+	struct jw		 w;
+	static char		 body[64 * 1024];
+	const char		*fdv = getenv("CRASHTRAIL_EVENT_FD"), *err, *eq;
+	char			*end;
+	int			 i, fd;
+	long long		 num;
+
+	i = cli_args(argc, argv, usage, NULL, NULL);
+	if (i >= argc)
+		cli_usage(usage);
+	jw_init(&w, body, sizeof(body) - 1, -1);
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "type", argv[i]);
+	jw_obj_begin(&w, "data");
+	for (i++; i < argc; i++) {
+		char key[128];
+
+		if ((eq = strchr(argv[i], '=')) == NULL ||
+		    eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(key)) {
+			fprintf(stderr, "crashtrail emit: expected KEY=VALUE, "
+			    "got '%s'\n", argv[i]);
+			return EX_CT_USAGE;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i]),
+		    argv[i]);
+		errno = 0;
+		num = strtoll(eq + 1, &end, 10);
+		if (eq[1] != '\0' && *end == '\0' && errno == 0)
+			jw_int(&w, key, num);
+		else
+			jw_str(&w, key, eq + 1);
+	}
+	jw_obj_end(&w);
+	jw_obj_end(&w);
+	if (w.err) {
+		fprintf(stderr, "crashtrail emit: event too large\n");
+		return EX_CT_USAGE;
+	}
+	if (fdv != NULL && *fdv != '\0' && getenv("CRASHTRAIL_SOCKET") == NULL) {
+		fd = atoi(fdv);
+		body[w.len++] = '\n';
+		if (write(fd, body, w.len) != (ssize_t)w.len) {
+			fprintf(stderr, "crashtrail emit: write to fd %d: %s\n",
+			    fd, strerror(errno));
+			return EX_CT_UNAVAILABLE;
+		}
+		return EX_CT_OK;
+	}
+	if (httpc_request(cli_sock, "POST", "/telemetry/events", body, w.len,
+	    cli_buf, sizeof(cli_buf), &r, CLI_TIMEOUT_MS, &err) == -1) {
+		fprintf(stderr, "crashtrail: %s: %s\n", cli_sock, err);
+		return EX_CT_UNAVAILABLE;
+	}
+	printf("%s", r.body);
+	return r.status == 200 ? EX_CT_OK : EX_CT_UNAVAILABLE;
+}
