@@ -186,7 +186,9 @@ jtext(const struct jdoc *d, int i, char *out, size_t cap)
 	}
 	p = d->js + d->t[i].start;
 	end = d->js + d->t[i].end;
-	for (; p < end && o + 5 < cap; p++) {
+	for (; p < end && o + 1 < cap; p++) {
+		if (*p == '\\' && o + 5 >= cap)
+			break;	/* an escape may take four bytes */
 		if (*p != '\\' || d->t[i].type != JSMN_STRING) {
 			out[o++] = *p;
 			continue;

@@ -54,6 +54,7 @@ static void	main_on_idle(void);
 static void	main_stdio(void);
 static int	main_mkdir(const char *);
 static void	main_reserve_loop(size_t, size_t);
+static void	main_raise_nofile(size_t);
 static void	main_on_noop(evutil_socket_t, short, void *);
 
 static void
@@ -261,6 +262,28 @@ main_on_noop(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 }
 
+/*
+ * Each runner holds pipes and files, and each stream client two fds (its
+ * socket as evhttp parked it, and ours): raise the soft limit to what
+ * the pools can use, as far as the hard limit allows.
+ */
+static void
+main_raise_nofile(size_t want)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE %zu", want);
+	if (rl.rlim_cur < want)
+		log_warnx("only %llu file descriptors allowed (%zu wanted): "
+		    "fewer stream clients or runners may fit",
+		    (unsigned long long)rl.rlim_cur, want);
+}
+
 static void
 main_on_idle(void)
 {
@@ -323,6 +346,8 @@ cmd_run(int argc, char **argv)
 		log_debug("cannot adopt orphaned descendants on %s",
 		    platform_name());
 
+	main_raise_nofile(3 * main_cf.nrunners + 2 * main_cf.max_runs +
+	    2 * main_cf.sse_max_clients + 128);
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if (logstore_init(&main_store, main_cf.log_dir,

@@ -93,14 +93,16 @@ svl_usage(FILE *fp)
 "(no pid for gave_up).  Every event is acknowledged with RESULT 2\\nOK,\n"
 "even when the daemon is down: undelivered crashes wait in memory (at\n"
 "most %d; beyond that the oldest is dropped and counted) and are retried\n"
-"every %d s and before each new event.  A delivery pass never holds an\n"
-"event's answer for more than %d s; a 4xx answer drops that crash.\n"
+"%d s after a failure, while idle and as events arrive.  A delivery pass\n"
+"never holds an event's answer for more than %d s; a 4xx answer drops\n"
+"that crash (the daemon refused it).\n"
 "\n"
 "  --socket PATH  the daemon's API socket; default $CRASHTRAIL_SOCKET,\n"
-"                 else <state_dir>/crashtrail.sock of the config file\n"
-"                 (-c FILE or $CRASHTRAIL_CONFIG), else\n"
+"                 else api_socket of the config file (-c FILE or\n"
+"                 $CRASHTRAIL_CONFIG; it defaults to\n"
+"                 <state_dir>/crashtrail.sock), else\n"
 "                 " SVL_DEFAULT_SOCKET "\n"
-"  -c FILE        a crashtrail config to take state_dir from\n"
+"  -c FILE        the daemon's config, to take api_socket from\n"
 "  -v             log at debug level      -q  log warnings only\n"
 "\n"
 "stdout carries only the protocol; logs go to stderr.  In supervisord's\n"
@@ -160,11 +162,10 @@ svlisten_main(int argc, char **argv)
 	if (sock == NULL && conf != NULL) {
 		if (config_load(&cf, conf) == -1)
 			return EX_CT_CONFIG;
-		i = snprintf(path, sizeof(path), "%s/crashtrail.sock",
-		    cf.state_dir);
+		i = snprintf(path, sizeof(path), "%s", cf.api_socket);
 		config_free(&cf);
 		if (i < 0 || (size_t)i >= sizeof(path)) {
-			log_warnx("%s: state_dir too long for a socket path",
+			log_warnx("%s: api_socket too long for a socket path",
 			    conf);
 			return EX_CT_CONFIG;
 		}
@@ -232,14 +233,16 @@ svl_signals(void)
 int
 svl_serve(int in, int out, const char *sockpath)
 {
-	int	rc = SVL_EOF;
+	int	rc = SVL_EOF, first = 1;
 
 	svl_sock = sockpath;
 	sv_reader_reset(&svl_rd);
 	svl_inoff = svl_inlen = 0;
 	while (!svl_sig) {
 		/* Nothing may be pending now: supervisord waits for READY. */
-		svl_discard(in);
+		if (!first)
+			svl_discard(in);
+		first = 0;
 		if (svl_write(out, SV_READY) == -1)
 			return EX_CT_SYSTEM;
 		if ((rc = svl_next(in)) < 0)
@@ -337,7 +340,8 @@ svl_fill(int in, int ms)
 /*
  * Before READY, whatever is pending belongs to an event already answered
  * (the rest of a line that was too long, say): drop it, or it would be
- * taken for the next header.
+ * taken for the next header.  Not before the first READY, so that one
+ * event piped in by hand is read.
  */
 static void
 svl_discard(int in)

@@ -1,0 +1,131 @@
+# api.sh -- every endpoint over the real Unix socket, and every error path
+# answering its JSON envelope with the right status.
+. "$(dirname "$0")/lib.sh"
+conf=$T/c.conf
+collector "$conf" "api_max_body = 4K"
+cat >>"$conf" <<EOC
+[runner:segv]
+command = $H/crasher segv
+startsecs = 0
+autorestart = never
+[runner:sleeper]
+command = $H/crasher sleep
+startsecs = 0
+EOC
+start_daemon "$conf"
+S=$T/state/crashtrail.sock
+[ "$(stat -c %a "$S")" = 660 ] || fail "socket mode is not 0660"
+wait_for 10 reports_of segv || fail "no segv report"
+
+# req METHOD PATH [BODY]: sets $code and leaves the body in $T/body.
+req() {
+	if [ $# -ge 3 ]; then
+		code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' --unix-socket "$S" \
+		    -X "$1" -H 'Content-Type: application/json' \
+		    --data-binary "$3" "http://localhost$2")
+	else
+		code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' --unix-socket "$S" \
+		    -X "$1" "http://localhost$2")
+	fi
+}
+# expect STATUS CODE METHOD PATH [BODY]: an error envelope.
+expect() {
+	_st=$1 _code=$2; shift 2
+	req "$@"
+	[ "$code" = "$_st" ] || fail "$* -> $code, want $_st: $(cat "$T/body")"
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) == {"code", "message", "retryable"}, d
+assert d["code"] == sys.argv[2], d
+assert isinstance(d["retryable"], bool) and d["message"], d
+' "$T/body" "$_code" || fail "$* envelope: $(cat "$T/body")"
+}
+
+req GET /v1/status; [ "$code" = 200 ] || fail "status"
+jq_py "$T/body" 'd["runners"] == 2 and d["events"]["latest_seq"] >= 3' | grep -q True || fail "status body"
+req GET /v1/runners; [ "$code" = 200 ] || fail "runners"
+jq_py "$T/body" '[r["runner_id"] for r in d["runners"]] == ["segv", "sleeper"]' | grep -q True || fail "runners body"
+req GET '/v1/runs?runner=segv&state=failed'; [ "$code" = 200 ] || fail "runs"
+run=$(jq_py "$T/body" 'd["runs"][0]["run_id"]')
+req GET "/v1/runs/$run"; [ "$code" = 200 ] || fail "run $run"
+jq_py "$T/body" 'd["exit"]["cause"] == "signal=11 (SIGSEGV)" and len(d["stderr_log"]["sha256"]) == 64' | grep -q True || fail "run report"
+req GET "/v1/runs/$run/log"; [ "$code" = 200 ] || fail "log"
+cmp -s "$T/body" "$T"/state/runner_log/default/segv/*.stderr.log || fail "log file differs"
+req GET "/v1/runs/$run/log?tail=1"; [ "$(cat "$T/body")" = "context line two" ] || fail "tail=1: $(cat "$T/body")"
+req GET '/v1/events?type=runner_failed'; [ "$code" = 200 ] || fail "events"
+jq_py "$T/body" 'all(e["type"] == "runner_failed" for e in d["events"]) and len(d["events"]) == 1' | grep -q True || fail "events filter"
+req POST /telemetry/events '{"type":"deploy","category":"system","data":{"v":"caf\u00e9","n":[1,-2.5e-3,true,null]}}'
+[ "$code" = 200 ] || fail "ingest: $code $(cat "$T/body")"
+jq_py "$T/body" 'd["type"] == "deploy" and d["seq"] > 0 and d["data"]["v"] == "caf\u00e9" and d["data"]["n"] == [1, -0.0025, True, None]' | grep -q True || fail "ingest envelope"
+req POST /v1/runners/sleeper/restart; [ "$code" = 200 ] || fail "restart"
+wait_for 10 log_has 'sleeper: STOPPED -> STARTING' || fail "restart did not start again"
+req POST /v1/runners/sleeper/stop; [ "$code" = 200 ] || fail "stop"
+wait_for 10 log_has 'sleeper: STOPPING -> STOPPED' || fail "stop"
+req GET /metrics; [ "$code" = 200 ] || fail "metrics"
+grep -q '^crashtrail_runner_ends_total{instance_id="default",runner_id="segv",end="abnormal"} 1$' "$T/body" ||
+    fail "metrics content"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/body" || fail "promtool check metrics"
+else
+	python3 - "$T/body" <<'PY' || fail "metrics format"
+import re, sys
+typed = set()
+for line in open(sys.argv[1]):
+    line = line.rstrip("\n")
+    if line.startswith("# HELP ") or line.startswith("# TYPE "):
+        typed.add(line.split()[2])
+        continue
+    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")*\})? (-?[0-9.e+]+)', line)
+    assert m and m.group(1) in typed, line
+PY
+fi
+
+# Errors: status, code, and a message naming the problem.
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":'
+expect 400 INVALID_PARAMS POST /telemetry/events '[1,2]'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"category":"system"}'
+grep -q 'type is required' "$T/body" || fail "missing type message"
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","category":"nope"}'
+grep -q "invalid category 'nope'" "$T/body" || fail "category message"
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","seq":1}'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","source":{"kind":"kernel_api"}}'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","extra":1}'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x"} trailing'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","data":"\ud800"}'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","run_id":"../../etc"}'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"Bad Type"}'
+expect 413 PAYLOAD_TOO_LARGE POST /telemetry/events "{\"type\":\"x\",\"data\":\"$(head -c 5000 /dev/zero | tr '\0' a)\"}"
+for v in -1 abc 1e3 18446744073709551616 '' 1.5 '%2B1'; do
+	expect 400 INVALID_PARAMS GET "/v1/events?from_seq=$v"
+	grep -q "from_seq must be a non-negative integer, got '" "$T/body" ||
+	    fail "from_seq message for '$v': $(cat "$T/body")"
+done
+expect 400 INVALID_PARAMS GET '/v1/events?limit=0'
+expect 400 INVALID_PARAMS GET '/v1/events?limit=100000'
+expect 400 INVALID_PARAMS GET '/v1/runs?state=zombie'
+expect 400 INVALID_PARAMS GET '/v1/runs/%2e%2e%2f%2e%2e%2fetc'
+expect 400 INVALID_PARAMS GET '/v1/runs/..'
+expect 400 INVALID_PARAMS GET '/v1/runs/a%00b'
+expect 400 INVALID_PARAMS POST '/v1/runners/..%2F..%2Fx/start'
+expect 404 NOT_FOUND GET '/v1/runs/no-such-run'
+expect 404 NOT_FOUND GET "/v1/runs/$run/stages"
+expect 404 NOT_FOUND GET "/v1/runs/$run/telemetry?from_seq=0"
+expect 400 INVALID_PARAMS GET "/v1/runs/$run/log?tail=abc"
+expect 404 NOT_FOUND POST '/v1/runners/ghost/start'
+expect 404 NOT_FOUND POST '/v1/runners/segv/explode'
+expect 404 NOT_FOUND GET '/nope'
+expect 404 NOT_FOUND GET '/v1/nope'
+expect 405 METHOD_NOT_ALLOWED POST /v1/status '{}'
+expect 405 METHOD_NOT_ALLOWED GET /telemetry/events
+expect 405 METHOD_NOT_ALLOWED DELETE /v1/runners
+expect 405 METHOD_NOT_ALLOWED GET /v1/runners/segv/start
+expect 400 INVALID_PARAMS GET '/telemetry/stream?replay=some'
+code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' --unix-socket "$S" -H 'Last-Event-ID: x1' http://localhost/telemetry/stream)
+[ "$code" = 400 ] || fail "bad Last-Event-ID: $code"
+# A second daemon on the same state_dir refuses to start.
+"$CRASHTRAIL" run -c "$conf" 2>"$T/second.log"; rc=$?
+[ $rc -eq 111 ] && grep -q 'is in use' "$T/second.log" || fail "second daemon: $rc"
+stop_daemon
+[ "$DRC" -eq 0 ] || fail "daemon exit status $DRC"
+[ ! -e "$S" ] || fail "socket left behind"

@@ -1,0 +1,209 @@
+"""sse_check.py -- the SSE stream checks of sse.sh, as a real client.
+
+Usage: python3 sse_check.py SOCKET PID
+Talks to the daemon over its Unix socket: plain sockets, no libraries.
+"""
+import json
+import os
+import selectors
+import socket
+import sys
+import time
+
+SOCK, PID = sys.argv[1], int(sys.argv[2])
+
+
+def request(method, path, body=None):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(SOCK)
+    data = body.encode() if body else b""
+    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+               "Content-Length: %d\r\n\r\n" % (method, path, len(data))).encode() + data)
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    s.close()
+    head, _, rest = out.partition(b"\r\n\r\n")
+    return int(head.split()[1]), rest
+
+
+def post_event(i, pad=0):
+    st, body = request("POST", "/telemetry/events",
+                       json.dumps({"type": "tick", "data": {"i": i, "pad": "p" * pad}}))
+    assert st == 200, body
+    return json.loads(body)["seq"]
+
+
+class Stream:
+    """One SSE client; frames() yields (id, event, data) as they come."""
+
+    def __init__(self, query="", last_id=None, rcvbuf=None):
+        self.s = socket.socket(socket.AF_UNIX)
+        if rcvbuf:
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.connect(SOCK)
+        hdr = "Last-Event-ID: %s\r\n" % last_id if last_id is not None else ""
+        self.s.sendall(("GET /telemetry/stream%s HTTP/1.1\r\nHost: x\r\n%s\r\n"
+                        % (query, hdr)).encode())
+        self.buf = b""
+        self.head = None
+
+    def feed(self, data):
+        self.buf += data
+        out = []
+        if self.head is None:
+            if b"\r\n\r\n" not in self.buf:
+                return out
+            self.head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+            assert self.head.startswith(b"HTTP/1.1 200"), self.head
+        while b"\n\n" in self.buf:
+            frame, _, self.buf = self.buf.partition(b"\n\n")
+            f = {}
+            for line in frame.split(b"\n"):
+                if line.startswith(b":"):
+                    continue
+                k, _, v = line.partition(b": ")
+                f[k.decode()] = v.decode()
+            if "data" in f:
+                out.append((f.get("id"), f.get("event"), json.loads(f["data"])))
+        return out
+
+    def read(self, n, timeout=10):
+        got, end = [], time.time() + timeout
+        self.s.settimeout(0.5)
+        while len(got) < n and time.time() < end:
+            try:
+                b = self.s.recv(65536)
+            except socket.timeout:
+                continue
+            assert b, "stream closed"
+            got += self.feed(b)
+        return got
+
+    def close(self):
+        self.s.close()
+
+
+def rss_kib():
+    for line in open("/proc/%d/status" % PID):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+
+
+def status():
+    st, body = request("GET", "/v1/status")
+    return json.loads(body)
+
+
+# 1. A crash reaches a connected stream as runner_failed with the tail.
+a = Stream()
+time.sleep(0.2)
+st, _ = request("POST", "/v1/runners/crash/start")
+assert st == 200
+frames = a.read(2)
+fail = [f for f in frames if f[1] == "runner_failed"]
+assert fail, frames
+d = fail[0][2]
+assert d["type"] == "runner_failed" and d["runner_id"] == "crash", d
+assert d["data"]["exit"]["cause"] == "signal=11 (SIGSEGV)", d["data"]["exit"]
+assert "crasher segv" in d["data"]["tail"]["text"], d["data"]["tail"]
+assert int(fail[0][0]) == d["seq"]
+a.close()
+print("1: runner_failed frame ok, seq", d["seq"])
+
+# 2. Resume with Last-Event-ID: nothing lost, nothing repeated.
+b = Stream("?type=tick")
+time.sleep(0.1)
+first = [post_event(i) for i in range(10)]
+got = b.read(10)
+b.close()
+last = int(got[-1][0])
+assert [int(g[0]) for g in got] == first, (got, first)
+more = [post_event(i) for i in range(10, 20)]
+c = Stream("?type=tick", last_id=last)
+got2 = c.read(10)
+c.close()
+assert [int(g[0]) for g in got2] == more, ([g[0] for g in got2], more)
+assert [g[2]["data"]["i"] for g in got2] == list(range(10, 20))
+print("2: resume ok after", last)
+
+# 3. A client that fell behind the ring gets one gap with the count.
+for i in range(100):
+    post_event(i)
+s = status()["events"]
+oldest = s["oldest_seq"]
+g = Stream("?from_seq=1")
+frames = g.read(3)
+g.close()
+assert frames[0][1] == "gap", frames[0]
+gap = frames[0][2]
+assert gap["missed"] == oldest - 2 and gap["from_seq"] == 2, (gap, oldest)
+assert int(frames[1][0]) == oldest, (frames[1][0], oldest)
+print("3: gap ok, missed", gap["missed"])
+
+# 4. 200 readers and one that never reads: memory stays flat; the
+# non-reader is cut after a final gap frame.
+sel = selectors.DefaultSelector()
+clients = [Stream() for _ in range(200)]
+for cl in clients:
+    cl.s.setblocking(False)
+    sel.register(cl.s, selectors.EVENT_READ, cl)
+stuck = Stream(rcvbuf=4096)
+counts = {id(cl): 0 for cl in clients}
+
+
+def pump(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        for key, _ in sel.select(timeout=0.05):
+            try:
+                data = key.fileobj.recv(1 << 16)
+            except BlockingIOError:
+                continue
+            assert data, "a reading client was closed"
+            counts[id(key.data)] += len(key.data.feed(data))
+
+
+time.sleep(0.5)
+# Warm-up: the client slots' buffers are reserved at start-up but touched
+# lazily, so the first burst brings them in (bounded by max_clients x
+# buffer).  From then on memory must not grow, however much flows.
+start = rss_kib()
+for i in range(1000):
+    post_event(i, pad=1000)
+    if i % 50 == 0:
+        pump(0.01)
+pump(1.0)
+before = rss_kib()
+for i in range(3000):
+    post_event(i, pad=1000)
+    if i % 50 == 0:
+        pump(0.01)
+pump(2.0)
+after = rss_kib()
+st = status()["sse"]
+print("4: rss at start %d KiB, after warm-up %d KiB, after 3000 more events "
+      "%d KiB; clients %d, cut %d" % (start, before, after, st["clients"],
+                                       st["cut"]))
+assert min(counts.values()) >= 4000, min(counts.values())
+assert st["cut"] >= 1, st
+assert st["clients"] == 200, st
+assert after - before < 1024, (before, after)
+# The cut client got its final gap frame, then the end of the stream.
+stuck.s.settimeout(5)
+tail = b""
+while True:
+    try:
+        chunk = stuck.s.recv(1 << 16)
+    except socket.timeout:
+        break
+    if not chunk:
+        break
+    tail += chunk
+assert b'"cut":true' in tail[-400:], tail[-400:]
+print("4: cut client saw its final gap frame")
+for cl in clients:
+    cl.close()
