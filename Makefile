@@ -33,7 +33,7 @@ VOBJS	= $(patsubst %.c,$(BUILD)/%.o,$(VSRCS))
 LIBCT	= $(BUILD)/libcrashtrail.a
 UNITBINS = $(patsubst %,$(BUILD)/test/test_%,$(UNITS))
 
-.PHONY: all test test-asan alloc-check bench clean install
+.PHONY: all test test-asan alloc-check bench fuzz clean install
 
 all: $(BIN)
 
@@ -88,8 +88,33 @@ alloc-check: $(BUILD)/crashtrail-alloc $(HELPERS)
 $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ test/bench/alloccount.c $(BUILD)/src/main.o $(LIBCT) $(LIBS)
 
-bench: $(BIN)
+# Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
+# seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
+FUZZERS		= ingest query
+FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
+FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
+FUZZ_SRCS_query	= src/query.c
+
+build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) -o $@ $< \
+	    $(FUZZ_SRCS_$*)
+
+fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+		rm -rf build/fuzz/corpus_$$f && mkdir -p build/fuzz/corpus_$$f && \
+		cp test/fuzz/corpus/$$f/* build/fuzz/corpus_$$f/ 2>/dev/null; \
+		echo "fuzz_$$f: $(FUZZ_TIME) s"; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) \
+		    -artifact_prefix=build/fuzz/$$f- -print_final_stats=1 \
+		    build/fuzz/corpus_$$f 2>build/fuzz/$$f.log || \
+		    { tail -n 40 build/fuzz/$$f.log; exit 1; }; \
+		grep -E 'DONE|stat::number_of_executed_units' build/fuzz/$$f.log | tail -n 2; \
+	done
+
+bench: $(BIN) $(HELPERS)
 	sh test/bench/throughput.sh
+	python3 test/bench/latency.py $(BIN) $(BUILD)/test/crasher 500
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

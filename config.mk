@@ -27,3 +27,9 @@ ASAN_FLAGS	?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 # Test harness: seconds a single integration test may run.
 TEST_TIMEOUT	?= 120
+
+# Fuzzing (make fuzz): clang with libFuzzer, seconds per target.
+FUZZ_CC		?= clang
+FUZZ_FLAGS	?= -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=undefined
+FUZZ_TIME	?= 30
