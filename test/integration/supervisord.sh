@@ -63,6 +63,18 @@ running() {
 	ctl status "$1" | grep -q RUNNING
 }
 
+# segv NAME: start NAME if it is not running, then SIGSEGV it; its pid
+# is in $wpid.  (`supervisorctl pid` says 0 for a stopped program, and
+# kill -SEGV 0 would hit this test's own process group.)
+segv() {
+	running "$1" || ctl start "$1" >/dev/null
+	wpid=$(ctl pid "$1")
+	case $wpid in
+	''|0|1|*[!0-9]*) sv_fail "no pid for $1: '$wpid'" ;;
+	esac
+	kill -SEGV "$wpid"
+}
+
 collector "$T/c.conf"
 start_daemon "$T/c.conf"
 wait_for 10 test -S "$SOCK" || fail "no API socket at $SOCK"
@@ -137,8 +149,7 @@ wait_for 15 running db || sv_fail "db not RUNNING"
 lpid=$(ctl pid crashtrail)
 
 # 1. A segfault of a running service: phase running, its pid.
-wpid=$(ctl pid web)
-kill -SEGV "$wpid"
+segv web
 wait_for 15 has_event "d['service_name'] == 'web' and d.get('pid') == $wpid" ||
     sv_fail "no service_crashed for web pid $wpid"
 has_event "d['service_name'] == 'web' and d['phase'] == 'running' and
@@ -203,9 +214,7 @@ PY
 # Still the same listener, RUNNING, and still answering.
 running crashtrail || sv_fail "listener not RUNNING after 100 crashes"
 [ "$(ctl pid crashtrail)" = "$lpid" ] || sv_fail "the listener was restarted"
-ctl start web >/dev/null
-wpid=$(ctl pid web)
-kill -SEGV "$wpid"
+segv web
 wait_for 15 has_event "d['service_name'] == 'web' and d.get('pid') == $wpid" ||
     sv_fail "no event after the 100 crashes"
 for bad in 'UNKNOWN state' 'bad result' 'overflowed' 'rejected'; do
@@ -218,8 +227,7 @@ grep -q 'protocol error\|stray' "$S/listener.log" &&
 # 4. The daemon down: events are still acknowledged, the crash waits,
 # and reaches the daemon once it is back.
 stop_daemon
-wpid=$(ctl pid web)
-kill -SEGV "$wpid"
+segv web
 wait_for 15 grep -q 'cannot post to' "$S/listener.log" ||
     sv_fail "listener did not notice the daemon was gone"
 ctl start db >/dev/null
