@@ -429,7 +429,8 @@ oom_on_opener(struct oom_parser *p, const struct kmsg_record *r,
 	const char	*s = r->msg, *at;
 
 	(void)out;
-	at = mfind(s, s + r->msglen, " invoked oom-killer:");
+	if ((at = mfind(s, s + r->msglen, " invoked oom-killer:")) == NULL)
+		return -1;
 	if (p->state == OOM_DUMP)
 		p->abandoned++;
 	memset(&p->ev, 0, sizeof(p->ev));
@@ -453,13 +454,13 @@ static int
 oom_on_cpu(struct oom_parser *p, const struct kmsg_record *r,
     struct oom_event *out)
 {
-	const char	*s = r->msg + 5, *end = r->msg + r->msglen;
+	const char	*s = r->msg + 5, *end = r->msg + r->msglen, *q;
 	int		 pid;
 
 	(void)out;
 	if (p->state != OOM_DUMP)
 		return 0;
-	if (!is_digit(*skip_blank(s, end)) ||
+	if ((q = skip_blank(s, end)) == end || !is_digit(*q) ||
 	    (s = mfind(s, end, " PID: ")) == NULL)
 		return -1;
 	s = skip_blank(s + 6, end);

@@ -74,9 +74,10 @@ void	kmsg_split_init(struct kmsg_split *);
  */
 size_t	kmsg_split_feed(struct kmsg_split *, const void *, size_t len);
 /*
- * The next complete record: 1 with *rec (NUL-terminated, without its
- * '\n') and *len set, valid until the next kmsg_split_feed(); 0 when none
- * is complete.  A final line without '\n' waits for one.
+ * The next complete record: 1 with *rec and *len set, valid until the
+ * next kmsg_split_feed(); 0 when none is complete.  The record is without
+ * its '\n' and NUL-terminated; a NUL byte the stream carried inside it is
+ * kept and counted in *len.  A final line without '\n' waits for one.
  */
 int	kmsg_split_next(struct kmsg_split *, const char **rec, size_t *len);
 

@@ -51,8 +51,7 @@ run_pool_init(struct event_base *base, const struct config *cf,
     struct logstore *ls)
 {
 	unsigned char	*tails;
-	uint64_t	*nls;
-	size_t		 i, slots = TAIL_NL_SLOTS(cf->tail_lines);
+	size_t		 i;
 
 	run_base = base;
 	run_cf = cf;
@@ -60,15 +59,14 @@ run_pool_init(struct event_base *base, const struct config *cf,
 	nruns = cf->max_runs;
 	runs = calloc(nruns, sizeof(*runs));
 	tails = calloc(nruns, cf->tail_bytes);
-	nls = calloc(nruns * slots, sizeof(*nls));
-	if (runs == NULL || tails == NULL || nls == NULL)
+	if (runs == NULL || tails == NULL)
 		fatal("%s: %zu runs", __func__, nruns);
 	for (i = 0; i < nruns; i++) {
 		runs[i].fd_err = runs[i].fd_out = runs[i].fd_ev = -1;
 		runs[i].log_err.fd = runs[i].log_out.fd = -1;
 		runs[i].digest.fd = -1;
 		tail_init(&runs[i].tail, tails + i * cf->tail_bytes,
-		    cf->tail_bytes, nls + i * slots, cf->tail_lines);
+		    cf->tail_bytes, cf->tail_lines);
 	}
 }
 

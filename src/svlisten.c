@@ -53,6 +53,7 @@ static int		svl_down;	/* the last attempt failed */
 static int		svl_chars_said;	/* logged the len-in-characters note */
 
 static volatile sig_atomic_t	svl_sig;
+static int			svl_closing;	/* last delivery: no EINTR */
 static int			svl_sigfd = -1;	/* self-pipe, read end */
 static int			svl_sigw = -1;
 
@@ -261,6 +262,7 @@ svl_serve(int in, int out, const char *sockpath)
 	else if (rc == SVL_EOF)
 		log_info("end of input%s; exiting", sv_reader_busy(&svl_rd) ?
 		    " inside an event" : "");
+	svl_closing = 1;
 	svl_deliver(1);
 	if (svl_count > 0)
 		log_warnx("%zu crash event%s never delivered to %s", svl_count,
@@ -581,7 +583,8 @@ svl_body(const struct sv_crash *c, char *buf, size_t cap)
 
 /*
  * Wait for `events` on fd until the monotonic `deadline` (-1: forever).
- * 1 ready, 0 timed out, -1 error or interrupted by TERM/INT.
+ * 1 ready, 0 timed out, -1 error or interrupted by TERM/INT (except in
+ * the last delivery pass, which a signal started).
  */
 static int
 svl_wait(int fd, short events, int64_t deadline)
@@ -591,7 +594,7 @@ svl_wait(int fd, short events, int64_t deadline)
 	int		rc;
 
 	for (;;) {
-		if (svl_sig)
+		if (svl_sig && !svl_closing)
 			return -1;
 		left = deadline < 0 ? -1 : deadline - timefmt_mono_ms();
 		if (deadline >= 0 && left <= 0)

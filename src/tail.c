@@ -6,17 +6,19 @@
 
 #include "tail.h"
 
-#define NLSLOTS(t)	((t)->maxlines + 1)
-/* The i-th newline end, counting from 0 for the first ever seen. */
-#define NLAT(t, i)	((t)->nl[(i) % NLSLOTS(t)])
+#define AT(t, pos)	((t)->buf[(pos) & ((t)->cap - 1)])
+
+static uint64_t	tail_oldest(const struct tail *);
+static int	tail_find_back(const struct tail *, uint64_t, uint64_t,
+		    size_t, uint64_t *);
+static int	tail_find_fwd(const struct tail *, uint64_t, uint64_t,
+		    uint64_t *);
 
 void
-tail_init(struct tail *t, unsigned char *buf, size_t cap, uint64_t *nl,
-    size_t maxlines)
+tail_init(struct tail *t, unsigned char *buf, size_t cap, size_t maxlines)
 {
 	t->buf = buf;
 	t->cap = cap;
-	t->nl = nl;
 	t->maxlines = maxlines;
 	tail_reset(t);
 }
@@ -25,69 +27,92 @@ void
 tail_reset(struct tail *t)
 {
 	t->head = 0;
-	t->nnl = 0;
+	t->edge_nl = 1;
+}
+
+static uint64_t
+tail_oldest(const struct tail *t)
+{
+	return t->head > t->cap ? t->head - t->cap : 0;
 }
 
 void
 tail_put(struct tail *t, const void *data, size_t len)
 {
-	const unsigned char	*p = data, *q, *end = p + len;
+	const unsigned char	*p = data;
 	size_t			 off, n;
 
-	/*
-	 * Only the last cap bytes can be in the window, and only newlines
-	 * that end at or after its first byte can start it: skip the rest.
-	 */
-	if (len > t->cap + 1) {
-		t->head += len - (t->cap + 1);
-		p = end - (t->cap + 1);
+	if (len == 0)
+		return;
+	/* Note the byte that will sit just before the oldest one kept. */
+	if (len > t->cap)
+		t->edge_nl = p[len - t->cap - 1] == '\n';
+	else if (t->head + len > t->cap)
+		t->edge_nl = AT(t, t->head + len - t->cap - 1) == '\n';
+	if (len > t->cap) {
+		t->head += len - t->cap;
+		p += len - t->cap;
+		len = t->cap;
 	}
-	for (q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
-		NLAT(t, t->nnl) = t->head + (uint64_t)(q - p) + 1;
-		t->nnl++;
-	}
-	while (p < end) {
-		off = (size_t)(t->head & (t->cap - 1));
-		n = t->cap - off;
-		if (n > (size_t)(end - p))
-			n = (size_t)(end - p);
-		memcpy(t->buf + off, p, n);
-		p += n;
-		t->head += n;
-	}
+	off = (size_t)(t->head & (t->cap - 1));
+	n = t->cap - off < len ? t->cap - off : len;
+	memcpy(t->buf + off, p, n);
+	memcpy(t->buf, p + n, len - n);
+	t->head += len;
+}
+
+/*
+ * Scan [from, to) backwards for the `count`-th newline; its position goes
+ * to *pos.  At most cap bytes, and only when a window is asked for.
+ */
+static int
+tail_find_back(const struct tail *t, uint64_t from, uint64_t to,
+    size_t count, uint64_t *pos)
+{
+	uint64_t	p;
+
+	for (p = to; p > from; p--)
+		if (AT(t, p - 1) == '\n' && --count == 0) {
+			*pos = p - 1;
+			return 1;
+		}
+	return 0;
+}
+
+/* The first newline in [from, to), forwards. */
+static int
+tail_find_fwd(const struct tail *t, uint64_t from, uint64_t to,
+    uint64_t *pos)
+{
+	uint64_t	p;
+
+	for (p = from; p < to; p++)
+		if (AT(t, p) == '\n') {
+			*pos = p;
+			return 1;
+		}
+	return 0;
 }
 
 size_t
 tail_window(const struct tail *t, uint64_t *startp)
 {
-	uint64_t	start = 0, floor, lines;
-	size_t		i, have;
-	int		partial;
+	uint64_t	oldest = tail_oldest(t), start, nl;
+	size_t		need;
 
-	partial = t->head > 0 &&
-	    t->buf[(t->head - 1) & (t->cap - 1)] != '\n';
-	/* A complete last line needs maxlines newlines back, else one fewer. */
-	lines = partial ? t->maxlines : t->maxlines + 1;
-	if (t->maxlines > 0 && t->nnl >= lines && lines > 0)
-		start = NLAT(t, t->nnl - lines);
-	else if (t->maxlines == 0)
-		start = t->head;
-
-	floor = t->head > t->cap ? t->head - t->cap : 0;
-	if (start < floor) {
-		/* Too many bytes: begin at the first line start in range. */
-		start = floor;
-		have = t->nnl < NLSLOTS(t) ? (size_t)t->nnl : NLSLOTS(t);
-		for (i = have; i > 0; i--) {
-			uint64_t e = NLAT(t, t->nnl - i);
-
-			if (e >= floor) {
-				/* A newline ending exactly at head is no start. */
-				start = e < t->head ? e : floor;
-				break;
-			}
-		}
-	}
+	*startp = t->head;
+	if (t->head == 0 || t->maxlines == 0)
+		return 0;
+	/* A complete last line ends in a newline that does not count. */
+	need = AT(t, t->head - 1) == '\n' ? t->maxlines + 1 : t->maxlines;
+	if (tail_find_back(t, oldest, t->head, need, &nl))
+		start = nl + 1;
+	else if (oldest == 0 || t->edge_nl)
+		start = oldest;		/* the kept bytes start a line */
+	else if (tail_find_fwd(t, oldest, t->head, &nl) && nl + 1 < t->head)
+		start = nl + 1;		/* skip the cut first line */
+	else
+		start = oldest;		/* one line longer than cap */
 	*startp = start;
 	return (size_t)(t->head - start);
 }
@@ -95,23 +120,18 @@ tail_window(const struct tail *t, uint64_t *startp)
 size_t
 tail_nlines(const struct tail *t)
 {
-	uint64_t	start, n = 0;
-	size_t		i, have, len;
+	uint64_t	start, p;
+	size_t		len, n = 0;
 
-	len = tail_window(t, &start);
-	if (len == 0)
+	if ((len = tail_window(t, &start)) == 0)
 		return 0;
-	have = t->nnl < NLSLOTS(t) ? (size_t)t->nnl : NLSLOTS(t);
-	for (i = have; i > 0; i--) {
-		uint64_t e = NLAT(t, t->nnl - i);
-
-		if (e > start)
+	for (p = start; p < t->head; p++)
+		if (AT(t, p) == '\n')
 			n++;
-	}
 	/* A final line with no newline is a line too. */
-	if (t->buf[(t->head - 1) & (t->cap - 1)] != '\n')
+	if (AT(t, t->head - 1) != '\n')
 		n++;
-	return (size_t)n;
+	return n;
 }
 
 size_t

@@ -97,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (n = 0; n < k; n += took) {
 			took = kmsg_split_feed(&fz_split, p + off + n, k - n);
 			while (kmsg_split_next(&fz_split, &rec, &rlen) == 1) {
-				if (strlen(rec) != rlen)
+				if (rec[rlen] != '\0')
 					abort();
 				fz_record(rec, rlen);
 			}
