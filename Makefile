@@ -12,7 +12,8 @@ BUILD	?= build/obj
 BIN	?= crashtrail
 
 SRCS	= src/api.c src/argv.c src/classify.c src/cli.c src/config.c \
-	  src/confval.c src/httpc.c \
+	  src/confval.c src/diag.c src/httpc.c src/kmsg.c src/kmsgwatch.c \
+	  src/svlisten.c src/svproto.c \
 	  src/digest.c src/events.c src/ids.c src/ingest.c src/json.c \
 	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
@@ -22,7 +23,7 @@ PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c
 
-UNITS	= tail classify config argv logfile json ids
+UNITS	= tail classify config argv logfile json ids diag kmsg svproto
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn
 CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(LIBEVENT_CFLAGS) $(CFLAGS)
@@ -90,10 +91,13 @@ $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 
 # Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
 # seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
-FUZZERS		= ingest query
+FUZZERS		= ingest query diag kmsg svproto
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c
+FUZZ_SRCS_diag	= src/diag.c $(FUZZ_LIBSRC)
+FUZZ_SRCS_kmsg	= src/kmsg.c src/json.c
+FUZZ_SRCS_svproto = src/svproto.c
 
 build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(SRCS)
 	@mkdir -p $(dir $@)

@@ -17,4 +17,7 @@ const char	*platform_name(void);
  */
 int		 platform_adopt_orphans(void);
 
+/* The kernel log device the OOM watcher reads, or NULL if none. */
+const char	*platform_kmsg_path(void);
+
 #endif /* PLATFORM_H */

@@ -31,6 +31,7 @@ struct exit_info {
 	int		stop_signal;	/* ... with this signal */
 	int		stop_escalated;	/* ... and had to send SIGKILL */
 	int		unreapable;	/* gave up waiting after SIGKILLs */
+	int		oom_killed;	/* the kernel's OOM killer named it */
 	int		abnormal;
 	char		cause[CAUSE_MAX]; /* exitcode=N | signal=N (SIGNAME) */
 };

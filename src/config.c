@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diag.h"
+#include "platform.h"
 #include "confval.h"
 #include "log.h"
 
@@ -197,17 +199,46 @@ config_section(struct cfctx *c, const char *p)
 		exitcodes_set(&rc->exitcodes, 0);
 		rc->capture_stdout = STDOUT_FILE;
 		rc->log_max_bytes = 64ULL * 1024 * 1024;
+	} else if (strncmp(name, "diagnostic:", 11) == 0) {
+		struct diag_conf	*dc, **nd;
+		const char		*why;
+		size_t			 i;
+
+		if ((why = id_check(name + 11, ID_MAX)) != NULL) {
+			cferr(c, c->lineno, "[%s]: diagnostic id '%s' %s",
+			    name, name + 11, why);
+			return;
+		}
+		for (i = 0; i < c->cf->ndiags; i++)
+			if (strcmp(c->cf->diags[i]->id, name + 11) == 0) {
+				cferr(c, c->lineno, "duplicate section [%s] "
+				    "(first at line %d)", name,
+				    c->cf->diags[i]->lineno);
+				return;
+			}
+		nd = realloc(c->cf->diags, (c->cf->ndiags + 1) * sizeof(*nd));
+		if (nd == NULL || (dc = calloc(1, sizeof(*dc))) == NULL)
+			fatal("%s", __func__);
+		c->cf->diags = nd;
+		nd[c->cf->ndiags++] = dc;
+		memcpy(dc->id, name + 11, strlen(name + 11) + 1);
+		dc->lineno = c->lineno;
+		snprintf(dc->severity, sizeof(dc->severity), "error");
+		dc->evidence_lines = DIAG_EVIDENCE_DEFAULT;
 	} else
 		cferr(c, c->lineno, "unknown section [%s] (expected "
-		    "[collector] or [runner:NAME])", name);
+		    "[collector], [runner:NAME] or [diagnostic:ID])", name);
 }
 
 /* The table of keys of `section`, [collector] or a [runner:NAME]. */
 static const struct confkey *
 config_keys(const char *section)
 {
-	return strcmp(section, "collector") == 0 ? confval_collector_keys :
-	    confval_runner_keys;
+	if (strcmp(section, "collector") == 0)
+		return confval_collector_keys;
+	if (strncmp(section, "diagnostic:", 11) == 0)
+		return confval_diag_keys;
+	return confval_runner_keys;
 }
 
 /* Key `name` (its first n bytes) of `section`, or NULL if it has none. */
@@ -314,7 +345,12 @@ config_apply(struct cfctx *c, const char *section, const char *name,
 
 	if (strcmp(section, "collector") == 0)
 		obj = c->cf;
-	else if ((obj = config_runner(c, section)) == NULL)
+	else if (strncmp(section, "diagnostic:", 11) == 0) {
+		if (c->cf->ndiags == 0 || strcmp(section + 11,
+		    c->cf->diags[c->cf->ndiags - 1]->id) != 0)
+			return;	/* the section itself was reported */
+		obj = c->cf->diags[c->cf->ndiags - 1];
+	} else if ((obj = config_runner(c, section)) == NULL)
 		return;		/* the section itself was reported */
 	if ((k = config_key(section, name, strlen(name))) == NULL) {
 		cferr(c, line, "[%s]: unknown key '%s'", section, name);
@@ -417,6 +453,23 @@ config_finish(struct cfctx *c)
 		cferr(c, 0, "api_max_body must be from 1K to 256K");
 	for (i = 0; i < cf->nrunners; i++)
 		config_finish_runner(c, cf->runners[i]);
+	/* The catalogue is the daemon's; its checks are the config's. */
+	diag_init(platform_name());
+	for (i = 0; i < cf->ndiags; i++) {
+		const struct diag_conf	*dc = cf->diags[i];
+		const char		*err;
+
+		if (dc->match[0] == '\0')
+			cferr(c, dc->lineno, "[diagnostic:%s]: missing match",
+			    dc->id);
+		else if (diag_add(dc->id, dc->severity, dc->match,
+		    dc->summary[0] ? dc->summary : dc->id, dc->evidence_lines,
+		    &err) == -1)
+			cferr(c, dc->lineno, "[diagnostic:%s]: %s", dc->id, err);
+	}
+	if (cf->kmsg_path[0] == '\0' && platform_kmsg_path() != NULL)
+		snprintf(cf->kmsg_path, sizeof(cf->kmsg_path), "%s",
+		    platform_kmsg_path());
 	/* Unset, it is 64, or more to keep two runs of every runner. */
 	if (cf->max_runs == 0)
 		cf->max_runs = 2 * cf->nrunners > 64 ? 2 * cf->nrunners : 64;
@@ -498,6 +551,11 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->nrunners; i++)
 		free(cf->runners[i]);
 	free(cf->runners);
+	for (i = 0; i < cf->ndiags; i++)
+		free(cf->diags[i]);
+	free(cf->diags);
+	cf->diags = NULL;
+	cf->ndiags = 0;
 	cf->runners = NULL;
 	cf->nrunners = 0;
 }

@@ -58,6 +58,16 @@ struct runner_conf {
 	uint64_t	 log_max_bytes;		/* per file; 0 = no cap */
 };
 
+/* A [diagnostic:ID] section: added to the compiled-in catalogue. */
+struct diag_conf {
+	char		 id[ID_MAX + 1];
+	int		 lineno;
+	char		 severity[16];
+	char		 match[128];
+	char		 summary[160];
+	int		 evidence_lines;
+};
+
 struct config {
 	char		 path[PATH_MAX];	/* the file read */
 	char		 state_dir[PATH_MAX];
@@ -78,6 +88,9 @@ struct config {
 	uint64_t	 event_ring_bytes;	/* power of two */
 	uint64_t	 event_max_bytes;	/* one envelope */
 	size_t		 sse_max_clients;
+	char		 kmsg_path[PATH_MAX];	/* "" = the platform's, "off" */
+	struct diag_conf **diags;
+	size_t		 ndiags;
 	struct runner_conf **runners;		/* each its own allocation: */
 	size_t		 nrunners;		/* argv/env point inside it */
 };

@@ -69,6 +69,22 @@ const struct confkey confval_collector_keys[] = {
 	    "expected a size such as 256K", NULL },
 	{ "sse_max_clients",	0, CV_SIZE, CF(sse_max_clients), 0, 10000,
 	    "expected an integer from 0 to 10000", NULL },
+	{ "kmsg_path",		0, CV_PATH, CF(kmsg_path), 0, 0, NULL, NULL },
+	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
+};
+
+#define DC(f)	offsetof(struct diag_conf, f)
+
+/* [diagnostic:ID]: what diag_add() takes (it checks the values). */
+const struct confkey confval_diag_keys[] = {
+	{ "severity",		0, CV_STR, DC(severity), 0, 16,
+	    "expected info, warning, error or fatal", NULL },
+	{ "match",		0, CV_STR, DC(match), 0, 128,
+	    "is longer than 127 bytes", NULL },
+	{ "summary",		0, CV_STR, DC(summary), 0, 160,
+	    "is longer than 159 bytes", NULL },
+	{ "evidence_lines",	0, CV_INT, DC(evidence_lines), 1, 8,
+	    "expected an integer from 1 to 8", NULL },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
@@ -239,6 +255,11 @@ confval_set(const struct confkey *k, void *obj, const char *cfpath,
 		return k->set(obj, cfpath, v);
 	case CV_PATH:
 		return confval_path(field, cfpath, v);
+	case CV_STR:
+		if (strlen(v) >= k->max)
+			return k->why;
+		memcpy(field, v, strlen(v) + 1);
+		return NULL;
 	case CV_ID:
 		if ((why = id_check(v, ID_MAX)) == NULL)
 			snprintf(field, ID_MAX + 1, "%s", v);

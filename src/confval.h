@@ -50,7 +50,8 @@ enum confval_kind {
 	CV_INT,		/* int; config_parse_uint() within [min, max] */
 	CV_SIZE,	/* size_t; config_parse_uint() within [min, max] */
 	CV_BYTES,	/* uint64_t; config_parse_size() */
-	CV_MS		/* int; config_parse_ms() */
+	CV_MS,		/* int; config_parse_ms() */
+	CV_STR		/* char[max]: any text shorter than max */
 };
 
 /* A CV_CUSTOM key's function: as confval_set(), less the key. */
@@ -75,6 +76,7 @@ struct confkey {
 /* The keys of [collector] and of [runner:NAME], ended by a NULL name. */
 extern const struct confkey confval_collector_keys[];
 extern const struct confkey confval_runner_keys[];
+extern const struct confkey confval_diag_keys[];
 
 /*
  * Parse `v` as key `k` says and store it in the field of `obj` at k->off:

@@ -19,7 +19,7 @@
  * each entry's longest literal piece means most lines are looked at once
  * and then dropped.
  *
- * Per run, all state is in a struct diag_run of fixed size (about 42 KiB)
+ * Per run, all state is in a struct diag_run of fixed size (about 40 KiB)
  * that the caller embeds in its run slot: the line being assembled, the
  * last DIAG_EVIDENCE_MAX non-blank lines, and at most DIAG_HITS_MAX hits,
  * one per distinct diagnostic.  A diagnostic seen again, however much

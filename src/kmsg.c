@@ -401,10 +401,16 @@ oom_feed(struct oom_parser *p, const struct kmsg_record *r,
 	enum oom_line	k = oom_classify(r->msg, r->msglen);
 	int		rv = -1;
 
-	/* Between dumps only these mean anything. */
+	/*
+	 * Between dumps only these mean anything, and a dump's context is
+	 * kept for its group line only while nothing else came after it.
+	 */
 	if (p->state == OOM_IDLE && k != L_OPENER && k != L_KILL &&
-	    k != L_GROUP)
+	    k != L_GROUP) {
+		if (k != L_KNOWN)
+			p->have_ctx = 0;
 		return 0;
+	}
 	if (k != L_NOISE)
 		rv = oom_handlers[k](p, r, out);
 	if (rv >= 0)
@@ -741,6 +747,7 @@ oom_on_kill(struct oom_parser *p, const struct kmsg_record *r,
 
 	if (p->state == OOM_IDLE) {
 		p->orphans++;
+		p->have_ctx = 0;
 		return 0;
 	}
 	*out = p->ev;

@@ -89,20 +89,20 @@ struct oom_task {
 };
 
 /* Which optional fields of an oom_event are there (the kernel printed them). */
-#define OOM_F_TOTAL_VM		0x0001
-#define OOM_F_ANON_RSS		0x0002
-#define OOM_F_FILE_RSS		0x0004
-#define OOM_F_SHMEM_RSS		0x0008
-#define OOM_F_UID		0x0010
-#define OOM_F_PGTABLES		0x0020
-#define OOM_F_SCORE_ADJ		0x0040
-#define OOM_F_CONSTRAINT	0x0080	/* Linux >= 5.0: oom-kill: line */
-#define OOM_F_OOM_MEMCG		0x0100
-#define OOM_F_TASK_MEMCG	0x0200
-#define OOM_F_MEM_TOTAL		0x0400	/* global OOMs only (Mem-Info) */
-#define OOM_F_MEM_FREE		0x0800
-#define OOM_F_TRIGGER_NAME	0x1000	/* the task that invoked the killer */
-#define OOM_F_TRIGGER_PID	0x2000
+#define OOM_F_TOTAL_VM		0x0001u
+#define OOM_F_ANON_RSS		0x0002u
+#define OOM_F_FILE_RSS		0x0004u
+#define OOM_F_SHMEM_RSS		0x0008u
+#define OOM_F_UID		0x0010u
+#define OOM_F_PGTABLES		0x0020u
+#define OOM_F_SCORE_ADJ		0x0040u
+#define OOM_F_CONSTRAINT	0x0080u	/* Linux >= 5.0: oom-kill: line */
+#define OOM_F_OOM_MEMCG		0x0100u
+#define OOM_F_TASK_MEMCG	0x0200u
+#define OOM_F_MEM_TOTAL		0x0400u	/* global OOMs only (Mem-Info) */
+#define OOM_F_MEM_FREE		0x0800u
+#define OOM_F_TRIGGER_NAME	0x1000u	/* the task that invoked the killer */
+#define OOM_F_TRIGGER_PID	0x2000u
 #define OOM_F_RSS	(OOM_F_ANON_RSS | OOM_F_FILE_RSS | OOM_F_SHMEM_RSS)
 
 /* The kill line's prefix. */
@@ -110,7 +110,7 @@ enum oom_kind {
 	OOM_KIND_GLOBAL,		/* "Out of memory:" */
 	OOM_KIND_MEMCG,			/* "Memory cgroup out of memory:" */
 	OOM_KIND_ALLOCATING_TASK,	/* "... (oom_kill_allocating_task):" */
-	OOM_KIND_UNPREFIXED		/* before Linux 4.x, no prefix */
+	OOM_KIND_UNPREFIXED		/* Linux < 5.0: no prefix */
 };
 
 /* One process killed by the OOM killer, with the context of its dump. */
@@ -200,8 +200,8 @@ const char	*oom_strkind(enum oom_kind);
 struct jw;
 void	oom_event_json(struct jw *, const char *key, const struct oom_event *);
 
-#define XID_F_PID	0x01
-#define XID_F_NAME	0x02
+#define XID_F_PID	0x01u
+#define XID_F_NAME	0x02u
 
 /*
  * "NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, name=python3, GPU has fallen

@@ -27,6 +27,8 @@
 #include "platform.h"
 #include "run.h"
 #include "runner.h"
+#include "kmsgwatch.h"
+#include "svlisten.h"
 #include "sse.h"
 #include "version.h"
 
@@ -73,6 +75,8 @@ usage(FILE *fp)
 "  events [-f] [--json]      its events; -f follows them as they happen\n"
 "  show RUN_ID               one run's death report, readable\n"
 "  emit TYPE [KEY=VALUE...]  record an event (from inside a runner)\n"
+"  supervisord-listener      a supervisord event listener: service crashes\n"
+"                            become events (see its --help)\n"
 "  version                   print versions of crashtrail and its libraries\n"
 "  help                      this text\n"
 "\n"
@@ -372,6 +376,8 @@ cmd_run(int argc, char **argv)
 
 	if (api_init(main_base, &main_cf, &main_store) == -1)
 		return EX_CT_SYSTEM;
+	kmsgwatch_init(main_base, main_cf.kmsg_path[0] ? main_cf.kmsg_path :
+	    NULL);
 	log_info("crashtrail %s: %zu runner%s, logs under %s (%s, libevent "
 	    "%s)", CRASHTRAIL_VERSION, main_cf.nrunners,
 	    main_cf.nrunners == 1 ? "" : "s", main_store.root,
@@ -399,6 +405,8 @@ main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "supervisord-listener") == 0)
+		return svlisten_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cli_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "events") == 0)

@@ -9,6 +9,7 @@
 
 #include "events.h"
 #include "json.h"
+#include "kmsgwatch.h"
 #include "logstore.h"
 #include "metrics.h"
 #include "platform.h"
@@ -134,6 +135,6 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 void
 metrics_watchers_json(struct jw *w)
 {
-	jw_str(w, "kernel", "not implemented in this version");
+	kmsgwatch_status_json(w);
 	jw_str(w, "platform", platform_name());
 }

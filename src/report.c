@@ -95,12 +95,16 @@ report_json(struct jw *w, const struct run *run, int hashed)
 	jw_bool(w, "stop_requested", ei->stop_requested);
 	jw_bool(w, "stop_escalated", ei->stop_escalated);
 	jw_bool(w, "unreapable", ei->unreapable);
-	jw_bool(w, "oom_killed", 0);
+	jw_bool(w, "oom_killed", ei->oom_killed);
 	jw_obj_end(w);
 
-	/* Filled in by the diagnostics, kernel and metrics watchers. */
-	jw_arr_begin(w, "diagnostics");
-	jw_arr_end(w);
+	/* Known stderr diagnostics, for abnormal ends only. */
+	if (ei->abnormal)
+		diag_json(w, "diagnostics", &run->diag);
+	else {
+		jw_arr_begin(w, "diagnostics");
+		jw_arr_end(w);
+	}
 	/* What the runner said itself on its event fd, if anything. */
 	if (run->termination_len > 0)
 		jw_raw(w, "termination", run->termination,
@@ -108,6 +112,18 @@ report_json(struct jw *w, const struct run *run, int hashed)
 	else
 		jw_null(w, "termination");
 	jw_arr_begin(w, "kernel_records");
+	if (run->has_oom) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "kind", "oom_kill");
+		oom_event_json(w, "oom", &run->oom);
+		jw_obj_end(w);
+	}
+	if (run->has_xid) {
+		jw_obj_begin(w, NULL);
+		jw_str(w, "kind", "gpu_xid");
+		xid_event_json(w, "xid", &run->xid);
+		jw_obj_end(w);
+	}
 	jw_arr_end(w);
 	jw_null(w, "last_stage");
 	jw_arr_begin(w, "metrics");

@@ -2,7 +2,10 @@
  * run.c -- the run pool and the ingest path: pipes to files and tails.
  * SPDX-License-Identifier: ISC
  */
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "events.h"
 #include "ingest.h"
 #include "json.h"
+#include "kmsgwatch.h"
 #include "log.h"
 #include "logstore.h"
 #include "report.h"
@@ -109,6 +113,19 @@ run_by_id(const char *id)
 	return NULL;
 }
 
+struct run *
+run_by_pid_any(pid_t pid)
+{
+	struct run	*best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < nruns; i++)
+		if (runs[i].phase != RUN_FREE && runs[i].pid == pid &&
+		    (best == NULL || runs[i].serial > best->serial))
+			best = &runs[i];
+	return best;
+}
+
 size_t
 run_slots(void)
 {
@@ -199,6 +216,8 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	run->report_path[0] = '\0';
 	run->warned_err = run->warned_out = 0;
 	run->termination_len = 0;
+	run->has_oom = run->has_xid = 0;
+	diag_run_reset(&run->diag);
 	run->store = NULL;
 	tail_reset(&run->tail);
 
@@ -314,6 +333,7 @@ run_on_stderr(evutil_socket_t fd, short what, void *arg)
 		return;
 	logfile_write(&run->log_err, run_readbuf, (size_t)n);
 	tail_put(&run->tail, run_readbuf, (size_t)n);
+	diag_feed(&run->diag, run_readbuf, (size_t)n, timefmt_now_us());
 	run->bytes_err += (uint64_t)n;
 	if (run->log_err.stopped && !run->warned_err)
 		run_warn_stopped(run, &run->log_err, &run->warned_err);
@@ -460,6 +480,8 @@ run_end(struct run *run, int status_known, int wstatus)
 			break;
 		logfile_write(&run->log_err, run_readbuf, (size_t)n);
 		tail_put(&run->tail, run_readbuf, (size_t)n);
+		diag_feed(&run->diag, run_readbuf, (size_t)n,
+		    timefmt_now_us());
 		run->bytes_err += (uint64_t)n;
 	}
 	for (got = 0; run->fd_out != -1 && got < RUN_DRAIN_MAX; got += n) {
@@ -478,6 +500,15 @@ run_end(struct run *run, int status_known, int wstatus)
 	run_close_fd(&run->fd_ev, &run->ev_ev);
 
 	run->ended_us = timefmt_now_us();
+	diag_eof(&run->diag, run->ended_us);
+	/*
+	 * The kernel logs an OOM kill as it sends the SIGKILL: read what it
+	 * has logged so far, so this report already names the kill.
+	 */
+	if (status_known && ((WIFSIGNALED(wstatus) &&
+	    WTERMSIG(wstatus) == SIGKILL) || (WIFEXITED(wstatus) &&
+	    WEXITSTATUS(wstatus) == 128 + SIGKILL)))
+		kmsgwatch_drain();
 	classify(&run->ei, status_known, wstatus, &run->rc->exitcodes);
 	logfile_close(&run->log_err);
 	logfile_close(&run->log_out);

@@ -20,8 +20,10 @@
 
 #include "classify.h"
 #include "config.h"
+#include "diag.h"
 #include "digest.h"
 #include "ids.h"
+#include "kmsg.h"
 #include "logfile.h"
 #include "tail.h"
 
@@ -57,6 +59,11 @@ struct run {
 	struct logfile		 log_err, log_out;
 	uint64_t		 bytes_err, bytes_out;
 	struct tail		 tail;
+	struct diag_run		 diag;		/* known stderr diagnostics */
+	struct oom_event	 oom;		/* the kernel's kill, if any */
+	int			 has_oom;
+	struct xid_event	 xid;		/* the last GPU Xid of its pids */
+	int			 has_xid;
 
 	char			 evline[RUN_EVLINE_MAX];
 	size_t			 evlen;
@@ -93,6 +100,8 @@ void		 run_started(struct run *, pid_t pid, int child[3]);
 void		 run_end(struct run *, int status_known, int wstatus);
 struct run	*run_by_pid(pid_t);
 struct run	*run_by_id(const char *);
+/* The newest run, live or retained, whose leader had this pid. */
+struct run	*run_by_pid_any(pid_t);
 /* Every slot in use, live or retained; i < run_slots(). */
 size_t		 run_slots(void);
 struct run	*run_slot_at(size_t);

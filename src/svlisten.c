@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,9 +34,12 @@
 #define SVL_SIGNAL	(-2)
 #define SVL_IOERR	(-3)
 
+/* A span for "%.*s": an absent token prints as nothing. */
+#define SPAN(sp)	(int)(sp).n, (sp).p != NULL ? (sp).p : ""
+
 /* svl_post() results besides 0. */
 #define SVL_RETRY	(-1)
-#define SVL_REFUSED	(-2)	/* the daemon said no (4xx): do not retry */
+#define SVL_REFUSED	(-2)	/* the daemon said no (4xx): no retry */
 
 static struct sv_reader	svl_rd;
 static char		svl_in[4096];	/* stdin bytes not yet parsed */
@@ -48,14 +50,15 @@ static const char	*svl_sock;
 static struct sv_crash	svl_log[SVL_BACKLOG];
 static size_t		svl_head, svl_count;
 static uint64_t		svl_dropped, svl_posted;
-static int64_t		svl_hold_until;	/* no attempt before (mono ms) */
+static int64_t		svl_hold_until;	/* mono ms: no try till */
 static int		svl_down;	/* the last attempt failed */
-static int		svl_chars_said;	/* logged the len-in-characters note */
+static int		svl_chars_said;	/* logged the len note */
 
+/* TERM/INT received; the self-pipe's ends; the last delivery pass. */
 static volatile sig_atomic_t	svl_sig;
-static int			svl_closing;	/* last delivery: no EINTR */
-static int			svl_sigfd = -1;	/* self-pipe, read end */
+static int			svl_sigfd = -1;
 static int			svl_sigw = -1;
+static int			svl_closing;
 
 static void	svl_usage(FILE *);
 static void	svl_on_signal(int);
@@ -127,7 +130,8 @@ int
 svlisten_main(int argc, char **argv)
 {
 	static struct config	 cf;
-	static char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	static struct sockaddr_un sa_un;	/* for its size */
+	static char		 path[sizeof(sa_un.sun_path)];
 	const char		*sock = NULL, *conf = NULL, *env;
 	int			 i, level = LOG_LEVEL_INFO;
 
@@ -221,7 +225,7 @@ svl_signals(void)
 	svl_sigw = fds[1];
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = svl_on_signal;	/* no SA_RESTART: EINTR is wanted */
+	sa.sa_handler = svl_on_signal;	/* no SA_RESTART: EINTR wanted */
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGINT, &sa, NULL) == -1) {
 		log_warn("%s: sigaction", __func__);
@@ -274,15 +278,19 @@ svl_serve(int in, int out, const char *sockpath)
 static int
 svl_write(int fd, const char *s)
 {
-	size_t	len = strlen(s), off = 0;
-	ssize_t	n;
+	struct pollfd	pfd;
+	size_t		len = strlen(s), off = 0;
+	ssize_t		n;
 
 	while (off < len) {
 		n = write(fd, s + off, len - off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
-			(void)svl_wait(fd, POLLOUT, -1);
+			/* Not svl_wait(): a signal must not make this spin. */
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, 1000);
 			continue;
 		}
 		if (n <= 0) {
@@ -394,10 +402,15 @@ svl_next(int in)
 			ms = 0;
 		rc = svl_fill(in, ms);
 		if (rc == SVL_TIMEOUT && sv_reader_busy(&svl_rd)) {
-			log_warnx("protocol error: event still incomplete after "
-			    "%d s (%zu of %zu payload bytes); answering and "
-			    "resynchronising", SVL_STALL_MS / 1000, svl_rd.got,
-			    svl_rd.ev.len);
+			if (svl_rd.state == SV_R_PAYLOAD)
+				log_warnx("protocol error: %zu of %zu payload "
+				    "bytes after %d s; answering and "
+				    "resynchronising", svl_rd.got,
+				    svl_rd.ev.len, SVL_STALL_MS / 1000);
+			else
+				log_warnx("protocol error: a header line "
+				    "without its newline for %d s; answering "
+				    "and resynchronising", SVL_STALL_MS / 1000);
 			return SVL_PROTO;
 		}
 		if (rc == SVL_TIMEOUT)
@@ -436,12 +449,12 @@ svl_complete(int in)
 	}
 	if (extra > 0)
 		log_debug("event serial %.*s: %zu byte%s past len:%zu",
-		    (int)svl_rd.ev.serial.n, svl_rd.ev.serial.p, extra,
-		    extra == 1 ? "" : "s", svl_rd.ev.len);
+		    SPAN(svl_rd.ev.serial), extra, extra == 1 ? "" : "s",
+		    svl_rd.ev.len);
 	if (svl_inoff < svl_inlen)
 		log_warnx("event serial %.*s: %zu stray byte%s after its "
-		    "payload discarded", (int)svl_rd.ev.serial.n,
-		    svl_rd.ev.serial.p, svl_inlen - svl_inoff,
+		    "payload discarded", SPAN(svl_rd.ev.serial),
+		    svl_inlen - svl_inoff,
 		    svl_inlen - svl_inoff == 1 ? "" : "s");
 	svl_inoff = svl_inlen = 0;
 }
@@ -451,7 +464,9 @@ svl_handle(void)
 {
 	const struct sv_event	*ev = &svl_rd.ev;
 	struct sv_crash		 c;
+	const char		*nl;
 	char			 pid[32];
+	size_t			 n;
 	int			 rc;
 
 	rc = sv_map(ev, &c);
@@ -465,19 +480,20 @@ svl_handle(void)
 		svl_push(&c);
 	} else if (rc == SV_MAP_SKIPPED)
 		log_info("skipped crash event %.*s of %.*s from %.*s",
-		    (int)ev->eventname.n, ev->eventname.p,
-		    (int)ev->processname.n, ev->processname.p,
-		    (int)ev->from_state.n, ev->from_state.p);
-	else if (rc == SV_MAP_INVALID)
+		    SPAN(ev->eventname), SPAN(ev->processname),
+		    SPAN(ev->from_state));
+	else if (rc == SV_MAP_INVALID) {
+		/* The first line only: a log line stays one line. */
+		if ((nl = memchr(ev->payload, '\n', ev->payload_len)) == NULL)
+			n = ev->payload_len;
+		else
+			n = (size_t)(nl - ev->payload);
 		log_warnx("ignored %.*s (serial %.*s): no processname or "
-		    "expected:0|1 in '%.*s'", (int)ev->eventname.n,
-		    ev->eventname.p, (int)ev->serial.n, ev->serial.p,
-		    (int)(ev->payload_len < 200 ? ev->payload_len : 200),
-		    ev->payload);
-	else
-		log_debug("%.*s (serial %.*s): %s", (int)ev->eventname.n,
-		    ev->eventname.p, (int)ev->serial.n, ev->serial.p,
-		    sv_map_str(rc));
+		    "expected:0|1 in '%.*s'", SPAN(ev->eventname),
+		    SPAN(ev->serial), (int)(n < 200 ? n : 200), ev->payload);
+	} else
+		log_debug("%.*s (serial %.*s): %s", SPAN(ev->eventname),
+		    SPAN(ev->serial), sv_map_str(rc));
 }
 
 static void

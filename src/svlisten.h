@@ -7,7 +7,8 @@
  * on stdin/stdout (svproto.h), and it blocks: on stdin, and for at most
  * SVL_POST_MS on the daemon's socket.  Every event is acknowledged, even
  * when the daemon is down; crashes that could not be posted wait in a
- * bounded in-memory backlog.  Storage is static; nothing allocates.
+ * bounded in-memory backlog.  Storage is static; nothing allocates
+ * (except config_load() at start-up, when the socket comes from -c).
  */
 #ifndef SVLISTEN_H
 #define SVLISTEN_H
@@ -17,12 +18,20 @@
 #include "svproto.h"
 
 #define SVL_DEFAULT_SOCKET	"/var/lib/crashtrail/crashtrail.sock"
-#define SVL_BACKLOG	256	/* crashes kept while the daemon is away */
-#define SVL_POST_MS	2000	/* all the time one delivery pass may take */
-#define SVL_RETRY_MS	5000	/* after a failure, no attempt for this long */
-#define SVL_EXTEND_MS	200	/* wait for a payload's missing characters */
-#define SVL_STALL_MS	10000	/* an event stuck halfway: protocol error */
-#define SVL_BODY_MAX	4096	/* one JSON body; names are escaped */
+
+/*
+ * SVL_BACKLOG crashes are kept while the daemon is away.  One delivery
+ * pass takes at most SVL_POST_MS; after a failure none is tried for
+ * SVL_RETRY_MS.  A payload's missing characters (svproto.h) are waited
+ * for SVL_EXTEND_MS; an event stuck halfway for SVL_STALL_MS is a
+ * protocol error.  One JSON body, names escaped, fits SVL_BODY_MAX.
+ */
+#define SVL_BACKLOG	256
+#define SVL_POST_MS	2000
+#define SVL_RETRY_MS	5000
+#define SVL_EXTEND_MS	200
+#define SVL_STALL_MS	10000
+#define SVL_BODY_MAX	4096
 
 /* The command: parse options, then svl_serve() on fds 0 and 1. */
 int	svlisten_main(int argc, char **argv);
@@ -43,8 +52,10 @@ size_t	svl_body(const struct sv_crash *c, char *buf, size_t cap);
 
 /*
  * One bounded HTTP/1.1 POST /telemetry/events of `body` over the unix
- * socket `sockpath`, with `timeout_ms` for all of it.  0 on a 2xx status,
- * -1 otherwise with the reason in `why` (NUL-terminated, cut to whylen).
+ * socket `sockpath`, with `timeout_ms` for all of it.  0 on a 2xx status;
+ * -2 when the daemon refused it for good (4xx other than 408 and 429);
+ * -1 for anything worth retrying.  The reason is in `why`
+ * (NUL-terminated, cut to whylen).  TERM/INT interrupt it (-1).
  */
 int	svl_post(const char *sockpath, const char *body, size_t len,
 	    int timeout_ms, char *why, size_t whylen);

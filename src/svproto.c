@@ -6,8 +6,8 @@
 
 #include "svproto.h"
 
-static int	sv_take_header(struct sv_reader *, const unsigned char *, size_t,
-		    size_t *);
+static int	sv_take_header(struct sv_reader *, const unsigned char *,
+		    size_t, size_t *);
 static int	sv_take_payload(struct sv_reader *, const unsigned char *,
 		    size_t, size_t *);
 static size_t	sv_skip_line(struct sv_reader *, const unsigned char *,

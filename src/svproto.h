@@ -20,11 +20,17 @@
 
 #include <stddef.h>
 
-#define SV_HEADER_MAX	1024	/* a header line, its newline included */
-#define SV_PAYLOAD_MAX	65536	/* payload bytes kept; the rest is skipped */
-#define SV_LEN_MAX	(16UL * 1024 * 1024)	/* a bigger len is garbage */
-#define SV_NAME_MAX	256	/* sv_crash names, NUL included */
-#define SV_WORD_MAX	48	/* sv_crash from_state and eventname, NUL incl. */
+/*
+ * Limits.  A header line (newline included) is at most SV_HEADER_MAX
+ * bytes; SV_PAYLOAD_MAX payload bytes are kept and the rest skipped; a
+ * len over SV_LEN_MAX is garbage.  sv_crash strings, NUL included, are
+ * at most SV_NAME_MAX (names) or SV_WORD_MAX (from_state, eventname).
+ */
+#define SV_HEADER_MAX	1024
+#define SV_PAYLOAD_MAX	65536
+#define SV_LEN_MAX	(16UL * 1024 * 1024)
+#define SV_NAME_MAX	256
+#define SV_WORD_MAX	48
 
 /*
  * What a listener writes.  The answer has no newline after "OK":
@@ -56,9 +62,10 @@ struct sv_event {
 	size_t		 skipped;	/* payload bytes not kept */
 	/* Tokens of the payload's first line (a process-state body). */
 	struct sv_span	 processname, groupname, from_state;
-	long		 pid;		/* > 0, or -1: absent or not a number */
-	long		 tries;		/* >= 0, or -1 */
-	int		 expected;	/* 0 or 1, or -1: absent or other */
+	/* Numbers: -1 when absent or not plain digits; pid 0 is -1. */
+	long		 pid;
+	long		 tries;
+	int		 expected;	/* 0 or 1, or -1 */
 };
 
 enum sv_rstate { SV_R_HEADER, SV_R_PAYLOAD, SV_R_SKIPLINE, SV_R_DONE };
@@ -69,24 +76,24 @@ enum sv_error {
 	SV_E_HEADER_LONG,	/* no newline in SV_HEADER_MAX bytes */
 	SV_E_HEADER_TOKEN,	/* a header token without a colon */
 	SV_E_NO_LEN,		/* no len token */
-	SV_E_BAD_LEN		/* len not decimal digits, or over SV_LEN_MAX */
+	SV_E_BAD_LEN		/* len not digits, or over SV_LEN_MAX */
 };
 
 struct sv_reader {
 	enum sv_rstate	 state;
 	enum sv_error	 err;
 	size_t		 hlen;		/* bytes in hdr */
-	size_t		 got;		/* payload bytes taken, kept or not */
-	size_t		 chars;		/* UTF-8 characters among them */
-	int		 due;		/* continuation bytes still expected */
-	size_t		 blank;		/* blank header lines skipped, ever */
+	size_t		 got;		/* payload bytes taken */
+	size_t		 chars;		/* UTF-8 chars in them */
+	int		 due;		/* continuation bytes due */
+	size_t		 blank;		/* blank lines skipped */
 	struct sv_event	 ev;
 	char		 hdr[SV_HEADER_MAX];
 	char		 payload[SV_PAYLOAD_MAX];
 };
 
 /* sv_reader_feed() results. */
-#define SV_MORE		0	/* every byte taken; no event complete yet */
+#define SV_MORE		0	/* every byte taken; no event yet */
 #define SV_EVENT	1	/* r->ev holds a complete event */
 #define SV_ERROR	(-1)	/* r->err says which protocol error */
 
@@ -128,19 +135,23 @@ const char	*sv_strerror(enum sv_error);
 /* A crash, ready to post: plain data, copyable, NUL-terminated strings. */
 struct sv_crash {
 	char		 service_name[SV_NAME_MAX];	/* processname */
-	char		 group_name[SV_NAME_MAX];	/* "" when absent */
+	char		 group_name[SV_NAME_MAX];	/* "": absent */
 	char		 from_state[SV_WORD_MAX];
 	char		 eventname[SV_WORD_MAX];
-	const char	*phase;		/* "running", "startup" or "gave_up" */
-	long		 pid;		/* -1: none (always so for gave_up) */
+	const char	*phase;		/* running|startup|gave_up */
+	long		 pid;		/* -1: none (gave_up) */
 };
 
-/* sv_map() results; only SV_MAP_CRASH fills *out. */
-#define SV_MAP_NONE	0	/* not a crash: other event, expected exit */
+/*
+ * sv_map() results; only SV_MAP_CRASH fills *out.  NONE: another event,
+ * or an expected exit.  SKIPPED: an unexpected exit from a from_state
+ * other than RUNNING or STARTING.  INVALID: a crash event without a
+ * processname (or with a NUL in it), or an EXITED without expected:0|1.
+ */
+#define SV_MAP_NONE	0
 #define SV_MAP_CRASH	1
-#define SV_MAP_SKIPPED	2	/* unexpected exit from another from_state */
-#define SV_MAP_INVALID	3	/* crash event: no processname (or a NUL in
-				   it), or EXITED without expected:0|1 */
+#define SV_MAP_SKIPPED	2
+#define SV_MAP_INVALID	3
 
 /*
  * PROCESS_STATE_EXITED with expected:0 from RUNNING is phase "running",

@@ -19,3 +19,11 @@ platform_adopt_orphans(void)
 	errno = ENOTSUP;
 	return -1;
 }
+
+/* The kernel's record device for the OOM watcher: macOS has none (its
+ * equivalents are other work). */
+const char *
+platform_kmsg_path(void)
+{
+	return NULL;
+}

@@ -58,6 +58,7 @@ static void	test_allocating_task(void);
 static void	test_pre_5_0(void);
 static void	test_watchdog(void);
 static void	test_oom_group(void);
+static void	test_group_stale(void);
 static void	test_victim_exiting(void);
 static void	test_xid(void);
 static void	test_json(void);
@@ -584,11 +585,40 @@ test_oom_group(void)
 	CHECK(r->nev == 3 && r->p.orphans == 1);
 	CHECK(r->ev[0].pid == 9001 && r->ev[1].pid == 9002 &&
 	    r->ev[2].pid == 9003);
+	CHECK(r->ev[0].kind == OOM_KIND_MEMCG && r->ev[2].kmsg_seq == 1338);
 	CHECK(str_is(r->ev[2].process_name, "tini") && r->ev[2].rss_kb == 4000);
 	/* The later kills share the dump's context. */
 	CHECK(str_is(r->ev[1].constraint, "memcg") &&
 	    strcmp(r->ev[1].oom_memcg, r->ev[0].oom_memcg) == 0 &&
 	    r->ev[2].ntop == 3 && r->ev[2].trigger_pid == 9001);
+}
+
+/* A group line long after a dump, or with no dump, reopens nothing. */
+static void
+test_group_stale(void)
+{
+	static const char *const recs[] = {
+		"4,1,1,-;x invoked oom-killer: gfp_mask=0x0, order=0",
+		"3,2,2,-;Memory cgroup out of memory: Killed process 5 (x) "
+		    "total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB",
+		"6,3,3,-;eth0: link up",
+		"6,4,4,-;Tasks in /a are going to be killed due to "
+		    "memory.oom.group set",
+		"3,5,5,-;Memory cgroup out of memory: Killed process 6 (y) "
+		    "total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB",
+	};
+	struct oom_parser	p;
+	struct kmsg_record	k;
+	struct oom_event	ev;
+	size_t			i;
+	int			got = 0;
+
+	oom_init(&p, 4096);
+	for (i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		CHECK(PARSE(recs[i], &k) == 0);
+		got += oom_feed(&p, &k, &ev);
+	}
+	CHECK(got == 1 && p.orphans == 1 && p.state == OOM_IDLE);
 }
 
 static void
@@ -693,6 +723,7 @@ main(void)
 	test_pre_5_0();
 	test_watchdog();
 	test_oom_group();
+	test_group_stale();
 	test_victim_exiting();
 	test_xid();
 	test_json();
