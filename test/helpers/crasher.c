@@ -13,6 +13,8 @@
  *   sleep           sleep forever (a well-behaved long runner)
  *   event           write one JSON line on $CRASHTRAIL_EVENT_FD, exit 4
  *   badutf8         write invalid UTF-8 and control bytes, then exit 5
+ *   hog             allocate and touch memory 16 MiB at a time until killed
+ *   say TEXT        print TEXT (\n for newlines), then abort()
  * Every mode first prints "crasher MODE pid=N" and two context lines.
  */
 #include <signal.h>
@@ -99,6 +101,29 @@ main(int argc, char **argv)
 			return 98;
 		writeall(atoi(fd), ev, strlen(ev));
 		return 4;
+	}
+	if (strcmp(mode, "hog") == 0) {
+		for (;;) {
+			char *p = malloc(16 << 20);
+
+			if (p == NULL)
+				return 12;
+			memset(p, 1, 16 << 20);
+		}
+	}
+	if (strcmp(mode, "say") == 0 && argc > 2) {
+		const char *s;
+
+		for (s = argv[2]; *s != '\0'; s++) {
+			if (s[0] == '\\' && s[1] == 'n') {
+				fputc('\n', stderr);
+				s++;
+			} else
+				fputc(*s, stderr);
+		}
+		fputc('\n', stderr);
+		fflush(stderr);
+		abort();
 	}
 	if (strcmp(mode, "badutf8") == 0) {
 		static const char bad[] =
