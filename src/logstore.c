@@ -211,6 +211,8 @@ ls_prune_one(struct logstore *ls)
 		ls->total -= e->bytes;
 		ls->pruned_groups++;
 		ls->pruned_bytes += e->bytes;
+		if (ls->on_prune != NULL)
+			ls->on_prune(e->base, e->bytes);
 		ls_remove(ls, pos);
 		return 0;
 	}

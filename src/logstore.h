@@ -38,6 +38,8 @@ struct logstore {
 	uint64_t	 quota;			/* 0 = none */
 	uint64_t	 pruned_groups;
 	uint64_t	 pruned_bytes;
+	/* Told of each group pruned (after start-up), or NULL. */
+	void		(*on_prune)(const char *base, uint64_t bytes);
 };
 
 /* Suffix of each LS_* file, e.g. ".stderr.log". */

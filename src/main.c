@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "events.h"
 #include "exitcodes.h"
+#include "json.h"
 #include "log.h"
 #include "logstore.h"
 #include "platform.h"
@@ -53,6 +54,8 @@ static int	parse_common(int, char **, const char **, int *, void (*)(FILE *));
 static void	main_mark(const char *);
 static void	main_on_signal(evutil_socket_t, short, void *);
 static void	main_on_idle(void);
+static void	main_on_prune(const char *, uint64_t);
+static void	main_prune_data(struct jw *, const void *);
 static void	main_stdio(void);
 static int	main_mkdir(const char *);
 static void	main_reserve_loop(size_t, size_t);
@@ -288,6 +291,35 @@ main_raise_nofile(size_t want)
 		    (unsigned long long)rl.rlim_cur, want);
 }
 
+struct prune_info {
+	const char	*base;
+	uint64_t	 bytes;
+};
+
+static void
+main_prune_data(struct jw *w, const void *arg)
+{
+	const struct prune_info	*p = arg;
+
+	jw_obj_begin(w, NULL);
+	jw_str(w, "warning", "log_files_pruned");
+	jw_str(w, "files", p->base);
+	jw_uint(w, "bytes", p->bytes);
+	jw_uint(w, "quota", main_store.quota);
+	jw_obj_end(w);
+}
+
+/* An operator must see that old logs went to make room. */
+static void
+main_on_prune(const char *base, uint64_t bytes)
+{
+	struct ev_meta		m = { "collector_warning", "collector", NULL,
+				    NULL, NULL };
+	struct prune_info	p = { base, bytes };
+
+	events_emit(&m, main_prune_data, &p);
+}
+
 static void
 main_on_idle(void)
 {
@@ -363,6 +395,7 @@ cmd_run(int argc, char **argv)
 	sse_init(main_base, main_cf.sse_max_clients,
 	    (size_t)main_cf.event_max_bytes + 4096);
 	events_set_listener(sse_on_event);
+	main_store.on_prune = main_on_prune;
 	run_pool_init(main_base, &main_cf, &main_store);
 	digest_setup(main_base);
 	runners_init(main_base, &main_cf, main_on_idle);

@@ -14,6 +14,18 @@ EOC
 start_daemon "$conf"
 wait_for 30 sh -c "[ \$(grep -c 'big: run .*: death report' $T/daemon.log) -ge 8 ]" ||
     fail "runs did not go on"
+curl -s --unix-socket "$T/state/crashtrail.sock" \
+    'http://localhost/v1/events?type=collector_warning&limit=1000' >"$T/warn"
+python3 - "$T/warn" <<'PY' || fail "collector_warning events: $(head -c 600 "$T/warn")"
+import json, sys
+ev = json.load(open(sys.argv[1]))["events"]
+kinds = {e["data"]["warning"] for e in ev}
+assert "log_files_pruned" in kinds and "log_file_stopped" in kinds, kinds
+p = [e for e in ev if e["data"]["warning"] == "log_files_pruned"][0]["data"]
+assert p["quota"] == 409600 and p["bytes"] > 0, p
+s = [e for e in ev if e["data"]["warning"] == "log_file_stopped"][0]
+assert s["runner_id"] == "big" and s["data"]["reason"].startswith("per-file cap"), s
+PY
 stop_daemon
 log_has 'pruned ' || fail "nothing was pruned"
 total=$(find "$T/state/runner_log" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
