@@ -11,9 +11,10 @@ CPPFLAGS_macos	= -D_DARWIN_C_SOURCE
 BUILD	?= build/obj
 BIN	?= crashtrail
 
-SRCS	= src/api.c src/argv.c src/classify.c src/cli.c src/config.c \
-	  src/confval.c src/diag.c src/httpc.c src/kmsg.c src/kmsgwatch.c \
-	  src/svlisten.c src/svproto.c \
+SRCS	= src/api.c src/api_handlers.c src/argv.c src/classify.c src/cli.c \
+	  src/config.c src/confval.c src/diag.c src/diag_catalog.c \
+	  src/diag_errno.c src/httpc.c src/kmsg.c src/kmsgwatch.c src/oom.c \
+	  src/oom_context.c src/svlisten.c src/svlisten_post.c src/svproto.c \
 	  src/digest.c src/events.c src/ids.c src/ingest.c src/json.c \
 	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
@@ -95,8 +96,9 @@ FUZZERS		= ingest query diag kmsg svproto
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c
-FUZZ_SRCS_diag	= src/diag.c $(FUZZ_LIBSRC)
-FUZZ_SRCS_kmsg	= src/kmsg.c src/json.c
+FUZZ_SRCS_diag	= src/diag.c src/diag_catalog.c src/diag_errno.c \
+		  $(FUZZ_LIBSRC)
+FUZZ_SRCS_kmsg	= src/kmsg.c src/oom.c src/oom_context.c src/json.c
 FUZZ_SRCS_svproto = src/svproto.c
 
 build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(SRCS)
@@ -109,7 +111,8 @@ fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 		rm -rf build/fuzz/corpus_$$f && mkdir -p build/fuzz/corpus_$$f && \
 		cp test/fuzz/corpus/$$f/* build/fuzz/corpus_$$f/ 2>/dev/null; \
 		echo "fuzz_$$f: $(FUZZ_TIME) s"; \
-		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) \
+		args=; [ $$f = kmsg ] && args=-max_len=16384; \
+		build/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) $$args \
 		    -artifact_prefix=build/fuzz/$$f- -print_final_stats=1 \
 		    build/fuzz/corpus_$$f 2>build/fuzz/$$f.log || \
 		    { tail -n 40 build/fuzz/$$f.log; exit 1; }; \

@@ -1,5 +1,6 @@
 /*
- * api.c -- evhttp handlers of the local API.
+ * api.c -- the local API's listeners, its router and the helpers that
+ * answer a request.
  * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>
@@ -9,7 +10,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,27 +21,18 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 
 #include "api.h"
+#include "api_int.h"
 #include "config.h"
-#include "events.h"
-#include "ingest.h"
 #include "json.h"
 #include "log.h"
-#include "logstore.h"
-#include "metrics.h"
-#include "platform.h"
 #include "query.h"
-#include "report.h"
 #include "run.h"
-#include "runner.h"
 #include "sse.h"
 #include "timefmt.h"
-#include "version.h"
 
 #define API_HEADERS_MAX	8192
-#define API_EVENTS_LIMIT 1000
 
 /* One listener: the Unix socket or the TCP one (which may need a token). */
 struct api_listener {
@@ -49,42 +40,23 @@ struct api_listener {
 	int		 tcp;
 };
 
+/* Shared with api_handlers.c; api_int.h says what each is. */
+const struct config	*api_cf;
+struct logstore		*api_store;
+int64_t			 api_started_us;
+char			 api_out[API_OUT_MAX];
 static struct event_base	*api_base;
-static const struct config	*api_cf;
-static struct logstore		*api_store;
 static struct api_listener	 api_unix, api_tcp;
-static int64_t			 api_started_us;
-static char			 api_out[1024 * 1024];	/* one JSON answer */
-static struct ingest		 api_ingest;
 
 static void	api_on_request(struct evhttp_request *, void *);
-static void	api_reply(struct evhttp_request *, int, struct jw *);
-static void	api_error(struct evhttp_request *, int, const char *, int,
-		    const char *, ...) __attribute__((format(printf, 5, 6)));
 static int	api_method(struct evhttp_request *, int);
 static int	api_segment(const char **, char *, size_t);
-static void	api_status(struct evhttp_request *);
-static void	api_runners(struct evhttp_request *);
-static void	api_runner_action(struct evhttp_request *, const char *,
-		    const char *);
-static void	api_runs(struct evhttp_request *, const struct query *);
-static void	api_run(struct evhttp_request *, const char *, const char *,
-		    const struct query *);
-static void	api_run_log(struct evhttp_request *, struct run *,
-		    const struct query *);
-static void	api_events(struct evhttp_request *, const struct query *);
-static void	api_stream(struct evhttp_request *, const struct query *);
-static void	api_ingest_post(struct evhttp_request *);
-static void	api_metrics(struct evhttp_request *);
-static void	api_runner_json(struct jw *, const struct runner *);
-static void	api_run_json(struct jw *, const struct run *);
-static int	api_seq_param(struct evhttp_request *, const struct query *,
-		    const char *, uint64_t *);
+static int	api_authorized(struct evhttp_request *);
+static struct evhttp	*api_http(struct api_listener *);
 static int	api_listen_unix(const char *);
 static int	api_listen_tcp(const char *);
-static int	api_authorized(struct evhttp_request *);
 
-static void
+void
 api_reply(struct evhttp_request *req, int status, struct jw *w)
 {
 	struct evbuffer	*b = evbuffer_new();
@@ -101,7 +73,7 @@ api_reply(struct evhttp_request *req, int status, struct jw *w)
 	evbuffer_free(b);
 }
 
-static void
+void
 api_error(struct evhttp_request *req, int status, const char *code,
     int retryable, const char *fmt, ...)
 {
@@ -245,458 +217,6 @@ api_on_request(struct evhttp_request *req, void *arg)
 			api_events(req, &q);
 	} else
 		api_error(req, 404, "NOT_FOUND", 0, "no such endpoint");
-}
-
-static void
-api_status(struct evhttp_request *req)
-{
-	struct jw	w;
-	size_t		i, live = 0, kept = 0;
-	uint64_t	dropped = 0;
-	struct run	*run;
-
-	for (i = 0; i < run_slots(); i++) {
-		if ((run = run_slot_at(i)) == NULL)
-			continue;
-		if (run->phase == RUN_LIVE)
-			live++;
-		kept++;
-	}
-	for (i = 0; i < runners_count(); i++)
-		dropped += runner_at(i)->log_dropped;
-	jw_init(&w, api_out, sizeof(api_out), -1);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "version", CRASHTRAIL_VERSION);
-	jw_str(&w, "platform", platform_name());
-	jw_int(&w, "pid", getpid());
-	jw_int(&w, "uptime_s", (timefmt_now_us() - api_started_us) / 1000000);
-	jw_uint(&w, "runners", runners_count());
-	jw_obj_begin(&w, "runs");
-	jw_uint(&w, "live", live);
-	jw_uint(&w, "retained", kept);
-	jw_uint(&w, "slots", run_slots());
-	jw_obj_end(&w);
-	jw_obj_begin(&w, "events");
-	jw_uint(&w, "latest_seq", events_latest());
-	jw_uint(&w, "oldest_seq", events_oldest());
-	jw_uint(&w, "evicted", events_evicted());
-	jw_uint(&w, "truncated", events_truncated());
-	jw_obj_end(&w);
-	jw_obj_begin(&w, "sse");
-	jw_uint(&w, "clients", sse_nclients());
-	jw_uint(&w, "cut", sse_ncut());
-	jw_uint(&w, "gaps", sse_ngaps());
-	jw_obj_end(&w);
-	jw_obj_begin(&w, "logs");
-	jw_str(&w, "root", api_store->root);
-	jw_uint(&w, "bytes", api_store->total);
-	jw_uint(&w, "quota", api_store->quota);
-	jw_uint(&w, "pruned_runs", api_store->pruned_groups);
-	jw_uint(&w, "pruned_bytes", api_store->pruned_bytes);
-	jw_uint(&w, "dropped_bytes", dropped);
-	jw_obj_end(&w);
-	/* Watchers that later parts of the collector add say so here. */
-	jw_obj_begin(&w, "watchers");
-	metrics_watchers_json(&w);
-	jw_obj_end(&w);
-	jw_obj_end(&w);
-	api_reply(req, 200, &w);
-}
-
-static void
-api_runner_json(struct jw *w, const struct runner *r)
-{
-	char	ts[TIMEFMT_MAX];
-
-	jw_obj_begin(w, NULL);
-	jw_str(w, "runner_id", r->rc->name);
-	jw_str(w, "instance_id", r->rc->instance_id);
-	jw_str(w, "state", runner_strstate(r->state));
-	if (r->run != NULL) {
-		jw_int(w, "pid", r->run->pid);
-		jw_str(w, "run_id", r->run->id);
-		jw_int(w, "uptime_s", (timefmt_now_us() - r->run->started_us) /
-		    1000000);
-	} else {
-		jw_null(w, "pid");
-		jw_null(w, "run_id");
-		jw_null(w, "uptime_s");
-	}
-	jw_uint(w, "starts", r->starts);
-	jw_uint(w, "restarts", r->starts > 0 ? r->starts - 1 : 0);
-	jw_uint(w, "abnormal_ends", r->abnormal_ends);
-	jw_uint(w, "clean_ends", r->clean_ends);
-	if (r->last_end_us != 0) {
-		jw_obj_begin(w, "last_end");
-		jw_str(w, "run_id", r->last_run_id);
-		jw_str(w, "cause", r->last_cause);
-		jw_bool(w, "abnormal", r->last_abnormal);
-		timefmt_rfc3339(ts, sizeof(ts), r->last_end_us);
-		jw_str(w, "ended_at", ts);
-		jw_obj_end(w);
-	} else
-		jw_null(w, "last_end");
-	jw_obj_end(w);
-}
-
-static void
-api_runners(struct evhttp_request *req)
-{
-	struct jw	w;
-	size_t		i;
-
-	jw_init(&w, api_out, sizeof(api_out), -1);
-	jw_obj_begin(&w, NULL);
-	jw_arr_begin(&w, "runners");
-	for (i = 0; i < runners_count(); i++)
-		api_runner_json(&w, runner_at(i));
-	jw_arr_end(&w);
-	jw_obj_end(&w);
-	api_reply(req, 200, &w);
-}
-
-static void
-api_runner_action(struct evhttp_request *req, const char *name,
-    const char *action)
-{
-	struct runner	*r;
-	const char	*why;
-	struct jw	 w;
-
-	if ((why = id_check(name, ID_MAX)) != NULL) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "runner '%.80s' %s",
-		    name, why);
-		return;
-	}
-	if ((r = runner_by_name(name)) == NULL) {
-		api_error(req, 404, "NOT_FOUND", 0, "no runner '%s'", name);
-		return;
-	}
-	if (strcmp(action, "start") == 0)
-		(void)runner_start(r);
-	else if (strcmp(action, "stop") == 0)
-		runner_stop(r);
-	else if (strcmp(action, "restart") == 0)
-		(void)runner_restart(r);
-	else {
-		api_error(req, 404, "NOT_FOUND", 0, "no action '%.40s' (start, "
-		    "stop or restart)", action);
-		return;
-	}
-	jw_init(&w, api_out, sizeof(api_out), -1);
-	api_runner_json(&w, r);
-	api_reply(req, 200, &w);
-}
-
-static void
-api_run_json(struct jw *w, const struct run *run)
-{
-	char	ts[TIMEFMT_MAX];
-
-	jw_obj_begin(w, NULL);
-	jw_str(w, "run_id", run->id);
-	jw_str(w, "instance_id", run->rc->instance_id);
-	jw_str(w, "runner_id", run->rc->name);
-	jw_int(w, "pid", run->pid);
-	jw_str(w, "state", run->phase == RUN_LIVE ? "live" :
-	    run->ei.abnormal ? "failed" : "exited");
-	timefmt_rfc3339(ts, sizeof(ts), run->started_us);
-	jw_str(w, "started_at", ts);
-	if (run->phase == RUN_LIVE) {
-		jw_null(w, "ended_at");
-		jw_null(w, "cause");
-	} else {
-		timefmt_rfc3339(ts, sizeof(ts), run->ended_us);
-		jw_str(w, "ended_at", ts);
-		jw_str(w, "cause", run->ei.cause);
-	}
-	jw_uint(w, "stderr_bytes", run->bytes_err);
-	if (run->report_written)
-		jw_str(w, "report_path", run->report_path);
-	else
-		jw_null(w, "report_path");
-	jw_obj_end(w);
-}
-
-static void
-api_runs(struct evhttp_request *req, const struct query *q)
-{
-	const char	*runner = query_get(q, "runner");
-	const char	*state = query_get(q, "state");
-	struct run	*run;
-	struct jw	 w;
-	size_t		 i;
-
-	if (state != NULL && strcmp(state, "live") != 0 &&
-	    strcmp(state, "exited") != 0 && strcmp(state, "failed") != 0) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "state must be live, "
-		    "exited or failed, got '%.64s'", state);
-		return;
-	}
-	jw_init(&w, api_out, sizeof(api_out), -1);
-	jw_obj_begin(&w, NULL);
-	jw_arr_begin(&w, "runs");
-	for (i = 0; i < run_slots(); i++) {
-		if ((run = run_slot_at(i)) == NULL)
-			continue;
-		if (runner != NULL && strcmp(runner, run->rc->name) != 0)
-			continue;
-		if (state != NULL && strcmp(state, run->phase == RUN_LIVE ?
-		    "live" : run->ei.abnormal ? "failed" : "exited") != 0)
-			continue;
-		api_run_json(&w, run);
-	}
-	jw_arr_end(&w);
-	jw_obj_end(&w);
-	api_reply(req, 200, &w);
-}
-
-static void
-api_run(struct evhttp_request *req, const char *id, const char *what,
-    const struct query *q)
-{
-	struct run	*run;
-	const char	*why;
-	struct jw	 w;
-
-	if ((why = id_check(id, RUN_ID_MAX)) != NULL) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "run id '%.100s' %s",
-		    id, why);
-		return;
-	}
-	if ((run = run_by_id(id)) == NULL) {
-		api_error(req, 404, "NOT_FOUND", 0, "no run '%s' (unknown, or "
-		    "evicted from the %zu retained runs)", id, run_slots());
-		return;
-	}
-	if (what[0] == '\0') {
-		jw_init(&w, api_out, sizeof(api_out), -1);
-		if (run->phase == RUN_LIVE)
-			api_run_json(&w, run);
-		else
-			report_json(&w, run, run->report_written &&
-			    run->digest.hex[0] != '\0');
-		if (w.err) {
-			api_error(req, 500, "INTERNAL_ERROR", 1, "report is "
-			    "larger than the answer buffer");
-			return;
-		}
-		api_reply(req, 200, &w);
-	} else if (strcmp(what, "log") == 0)
-		api_run_log(req, run, q);
-	else if (strcmp(what, "stages") == 0 || strcmp(what, "telemetry") == 0)
-		api_error(req, 404, "NOT_FOUND", 0, "%s are not recorded by "
-		    "this version (they come with the metrics work)", what);
-	else
-		api_error(req, 404, "NOT_FOUND", 0, "no such endpoint");
-}
-
-/* ?tail=N: the last N lines of the in-memory tail; else the stored file. */
-static void
-api_run_log(struct evhttp_request *req, struct run *run,
-    const struct query *q)
-{
-	const char	*v = query_get(q, "tail");
-	struct evbuffer	*b;
-	uint64_t	 n;
-	size_t		 len, i, lines = 0;
-	int		 fd;
-
-	if (v != NULL && (query_u64(v, &n) == -1 || n == 0)) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "tail must be a "
-		    "positive integer, got '%.64s'", v);
-		return;
-	}
-	if ((b = evbuffer_new()) == NULL) {
-		api_error(req, 500, "INTERNAL_ERROR", 1, "out of memory");
-		return;
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/octet-stream");
-	if (v != NULL) {
-		len = tail_copy(&run->tail, api_out, sizeof(api_out));
-		/* Keep the last n lines of the window. */
-		for (i = len; i > 0; i--) {
-			if (api_out[i - 1] == '\n' && i != len &&
-			    ++lines == n)
-				break;
-		}
-		evbuffer_add(b, api_out + i, len - i);
-	} else {
-		if (run->log_err.path[0] == '\0' ||
-		    (fd = open(run->log_err.path, O_RDONLY | O_CLOEXEC)) == -1) {
-			evbuffer_free(b);
-			api_error(req, 404, "NOT_FOUND", 0, "the log file of "
-			    "run %s is gone (pruned?)", run->id);
-			return;
-		}
-		if (evbuffer_add_file(b, fd, 0, -1) == -1)
-			close(fd);
-	}
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
-}
-
-/* A seq parameter: strict decimal; 0 when absent. */
-static int
-api_seq_param(struct evhttp_request *req, const struct query *q,
-    const char *name, uint64_t *out)
-{
-	const char	*v = query_get(q, name);
-
-	*out = 0;
-	if (v == NULL)
-		return 0;
-	if (query_u64(v, out) == -1) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "%s must be a "
-		    "non-negative integer, got '%.64s'", name, v);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-api_events(struct evhttp_request *req, const struct query *q)
-{
-	const char	*type = query_get(q, "type");
-	struct ev_view	 v;
-	struct jw	 w;
-	uint64_t	 from, limit = 100, seq, next, oldest, latest;
-	size_t		 n = 0;
-
-	if (api_seq_param(req, q, "from_seq", &from) == -1 ||
-	    api_seq_param(req, q, "limit", &limit) == -1)
-		return;
-	if (query_get(q, "limit") == NULL)
-		limit = 100;
-	if (limit == 0 || limit > API_EVENTS_LIMIT) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "limit must be from 1 "
-		    "to %d, got '%.64s'", API_EVENTS_LIMIT,
-		    query_get(q, "limit"));
-		return;
-	}
-	oldest = events_oldest();
-	latest = events_latest();
-	jw_init(&w, api_out, sizeof(api_out), -1);
-	jw_obj_begin(&w, NULL);
-	jw_arr_begin(&w, "events");
-	seq = from + 1 < oldest ? oldest : from + 1;
-	next = from;
-	for (; seq <= latest && n < limit && seq != 0; seq++) {
-		if (events_get(seq, &v) == -1)
-			continue;
-		next = seq;
-		if (type != NULL && strcmp(type, v.type) != 0)
-			continue;
-		/* Stop before an answer that would not fit. */
-		if (w.len + v.n1 + v.n2 + 64 > sizeof(api_out))
-			break;
-		/* A stored envelope may wrap around the ring: two pieces. */
-		jw_raw(&w, NULL, v.p1, v.n1);
-		jw_raw(&w, JW_CONTINUE, v.p2, v.n2);
-		n++;
-	}
-	jw_arr_end(&w);
-	jw_uint(&w, "next_seq", next);
-	jw_uint(&w, "oldest_seq", oldest);
-	jw_uint(&w, "latest_seq", latest);
-	jw_uint(&w, "dropped", oldest > from + 1 ? oldest - from - 1 : 0);
-	jw_obj_end(&w);
-	api_reply(req, 200, &w);
-}
-
-/*
- * Where a stream starts: Last-Event-ID N (or ?from_seq=N) resumes after
- * N; ?replay=all starts at the oldest event kept; otherwise from now.
- */
-static void
-api_stream(struct evhttp_request *req, const struct query *q)
-{
-	const char	*last, *replay = query_get(q, "replay");
-	const char	*type = query_get(q, "type");
-	uint64_t	 after = 0, next;
-
-	last = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Last-Event-ID");
-	if (last != NULL && query_u64(last, &after) == -1) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "Last-Event-ID must be "
-		    "a non-negative integer, got '%.64s'", last);
-		return;
-	}
-	if (last == NULL && api_seq_param(req, q, "from_seq", &after) == -1)
-		return;
-	if (replay != NULL && strcmp(replay, "all") != 0) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "replay must be 'all', "
-		    "got '%.64s'", replay);
-		return;
-	}
-	if (type != NULL && (type[0] == '\0' ||
-	    strlen(type) > EVENT_TYPE_MAX)) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "bad type filter");
-		return;
-	}
-	if (replay != NULL)
-		next = events_oldest() ? events_oldest() : 1;
-	else if (last != NULL || query_get(q, "from_seq") != NULL)
-		next = after + 1;
-	else
-		next = events_latest() + 1;
-	if (sse_attach(req, next, type) == -1)
-		api_error(req, 429, "RESOURCE_LIMIT_EXCEEDED", 1, "all %zu "
-		    "stream slots are in use", api_cf->sse_max_clients);
-}
-
-static void
-api_ingest_post(struct evhttp_request *req)
-{
-	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	size_t		 len = evbuffer_get_length(in);
-	struct ev_meta	 m;
-	struct ev_view	 v;
-	struct jw	 w;
-	uint64_t	 seq;
-
-	if (len > api_cf->api_max_body) {
-		api_error(req, 413, "PAYLOAD_TOO_LARGE", 0, "body is %zu bytes; "
-		    "the limit is %zu", len, api_cf->api_max_body);
-		return;
-	}
-	if (evbuffer_copyout(in, api_out, len) != (ev_ssize_t)len) {
-		api_error(req, 500, "INTERNAL_ERROR", 1, "cannot read body");
-		return;
-	}
-	if (ingest_parse(&api_ingest, api_out, len) == -1) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "%s", api_ingest.err);
-		return;
-	}
-	ingest_meta(&api_ingest, &m);
-	seq = events_emit(&m, ingest_data, &api_ingest);
-	if (events_get(seq, &v) == -1) {
-		api_error(req, 500, "INTERNAL_ERROR", 1, "event %llu was "
-		    "evicted at once", (unsigned long long)seq);
-		return;
-	}
-	/* The stored envelope is the answer. */
-	jw_init(&w, api_out, sizeof(api_out), -1);
-	jw_raw(&w, NULL, v.p1, v.n1);
-	jw_raw(&w, JW_CONTINUE, v.p2, v.n2);
-	api_reply(req, 200, &w);
-}
-
-static void
-api_metrics(struct evhttp_request *req)
-{
-	struct evbuffer	*b = evbuffer_new();
-
-	if (b == NULL) {
-		api_error(req, 500, "INTERNAL_ERROR", 1, "out of memory");
-		return;
-	}
-	metrics_write(b, api_store);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
 }
 
 static struct evhttp *

@@ -1,342 +1,18 @@
 /*
- * diag.c -- known stderr diagnostics, matched line by line in fixed memory.
+ * diag.c -- the per-run matcher: stderr split into lines, each matched
+ * against the catalogue in fixed memory, hits and their evidence kept.
  * SPDX-License-Identifier: ISC
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "diag.h"
-#include "ids.h"
+#include "diag_int.h"
 #include "json.h"
-#include "log.h"
 #include "timefmt.h"
 
-enum diag_sev {
-	SEV_INFO, SEV_WARNING, SEV_ERROR, SEV_FATAL, SEV_MAX
-};
-
-static const char *const diag_sevnames[SEV_MAX] = {
-	"info", "warning", "error", "fatal"
-};
-
-/* How a hit's message is made from the line that matched. */
-enum diag_kind {
-	DIAG_K_LINE,		/* the trimmed line itself */
-	DIAG_K_METAL,		/* "<label>: " and the line from "[METAL]" on */
-	DIAG_K_RING_ERRNO,	/* the errno, decoded with this platform's table */
-	DIAG_K_TRACEBACK	/* the exception line that ends the traceback */
-};
-
-#define DIAG_ALTS_MAX	8	/* alternatives of one entry */
-#define DIAG_PAT_BUF	256	/* their lowercased bytes, back to back */
-#define DIAG_HASH_BITS	12	/* prefilter: 4096 slots of entry masks */
-#define DIAG_PLATFORM_UNKNOWN	"unknown"
-
-#define A_START		0x01	/* '^': at the start of the trimmed line */
-#define A_END		0x02	/* '$': at its end */
-#define A_CONTEXT	0x04	/* only starts a hit, never adds to one */
-
-struct diag_alt {
-	uint16_t	off;		/* pattern bytes in entry->pat */
-	uint16_t	len;
-	uint16_t	lit;		/* its longest literal piece, for the */
-	uint16_t	litlen;		/* prefilter */
-	uint8_t		flags;
-};
-
-struct diag_entry {
-	char		 id[ID_MAX + 1];
-	char		 summary[DIAG_SUMMARY_MAX];
-	const char	*label;		/* message prefix (built-ins only) */
-	enum diag_sev	 sev;
-	enum diag_kind	 kind;
-	int		 evidence;
-	size_t		 nalt;
-	size_t		 patlen;
-	struct diag_alt	 alt[DIAG_ALTS_MAX];
-	char		 pat[DIAG_PAT_BUF];
-};
-
-struct diag_builtin {
-	const char	*id;
-	const char	*sev;
-	enum diag_kind	 kind;
-	const char	*label;
-	const char	*summary;
-	const char	*match[DIAG_ALTS_MAX];	/* NULL-terminated */
-	const char	*context;	/* an A_CONTEXT alternative, or NULL */
-};
-
-/*
- * The texts are what the runtimes really print; see
- * shared/research/seeds.md (exo PR #2093) for the Metal and ring lines.
- * A line can hit several entries, but the alternatives of one entry count
- * once per line.
- */
-static const struct diag_builtin diag_builtins[] = {
-	{ "metal-gpu-timeout", "fatal", DIAG_K_METAL, "Metal GPU timeout",
-	    "Metal command buffer hit the GPU watchdog timeout",
-	    { "[metal]*gpu timeout", "kiogpucommandbuffercallbackerrortimeout",
-	    NULL }, NULL },
-	{ "metal-gpu-oom", "fatal", DIAG_K_METAL, "Metal GPU out of memory",
-	    "Metal command buffer failed: insufficient GPU memory",
-	    { "kiogpucommandbuffercallbackerroroutofmemory",
-	    "[metal]*insufficient memory", NULL }, NULL },
-	{ "metal-gpu-impacting-interactivity", "error", DIAG_K_METAL,
-	    "Metal GPU impacting interactivity",
-	    "Metal command buffer killed for impacting interactivity",
-	    { "kiogpucommandbuffercallbackerrorimpactinginteractivity", NULL },
-	    NULL },
-	{ "metal-gpu-submissions-ignored", "error", DIAG_K_METAL,
-	    "Metal GPU submissions ignored",
-	    "Metal ignored submissions after prior GPU errors",
-	    { "kiogpucommandbuffercallbackerrorsubmissionsignored", NULL },
-	    NULL },
-	{ "ring-socket-recv-errno", "error", DIAG_K_RING_ERRNO, NULL,
-	    "Ring transport failed to receive from a socket",
-	    { "[ring] receiving from socket * failed with errno *", NULL },
-	    NULL },
-	{ "ring-transport-abort", "fatal", DIAG_K_LINE, NULL,
-	    "Ring transport aborted after too many send/recv errors",
-	    { "[ring] too many send/recv errors. aborting", NULL }, NULL },
-	{ "cuda-oom", "fatal", DIAG_K_LINE, NULL,
-	    "CUDA ran out of GPU memory",
-	    { "cuda out of memory", "cuda error: out of memory",
-	    "cuda_error_out_of_memory", NULL }, NULL },
-	{ "nvidia-xid", "error", DIAG_K_LINE, NULL,
-	    "NVIDIA driver reported an Xid error",
-	    { "nvrm: xid", NULL }, NULL },
-	{ "python-traceback", "error", DIAG_K_TRACEBACK, NULL,
-	    "Python raised an uncaught exception",
-	    { "^traceback (most recent call last):", NULL }, NULL },
-	{ "segfault", "fatal", DIAG_K_LINE, NULL,
-	    "Segmentation fault or bus error",
-	    { "segmentation fault", "sigsegv", "bus error", "sigbus", NULL },
-	    NULL },
-	{ "rust-panic", "fatal", DIAG_K_LINE, NULL,
-	    "Rust thread panicked",
-	    { "thread '*' panicked at", NULL }, NULL },
-	{ "go-panic", "fatal", DIAG_K_LINE, NULL,
-	    "Go program panicked",
-	    { "^panic: ", NULL }, "^goroutine * [running]:" },
-	{ "glibc-heap-corruption", "fatal", DIAG_K_LINE, NULL,
-	    "glibc detected heap corruption",
-	    { "malloc(): ", "free(): invalid", "free(): double free",
-	    "double free or corruption", "corrupted size vs. prev_size",
-	    "malloc_consolidate(): ", "realloc(): invalid", NULL }, NULL },
-	{ "killed", "fatal", DIAG_K_LINE, NULL,
-	    "A shell reported its child killed (SIGKILL, often the OOM killer)",
-	    { "^killed$", "^killed: 9$", "^*: line *: * killed *",
-	    "^zsh: killed *", NULL }, NULL },
-};
-
-/*
- * Errno numbers differ between platforms (ECONNRESET is 104 on Linux and
- * 54 on macOS), so the table is built from the macros of the platform we
- * are compiled on, like the signal table in classify.c.  Canonical names
- * come before their aliases, which share a number.
- */
-#define E(x)	{ x, #x }
-static const struct {
-	int		 no;
-	const char	*name;
-} diag_errnos[] = {
-	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO),
-	E(E2BIG), E(ENOEXEC), E(EBADF), E(ECHILD), E(EAGAIN),
-	E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(EXDEV),
-	E(ENODEV), E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE),
-	E(EMFILE), E(ENOTTY), E(ETXTBSY), E(EFBIG), E(ENOSPC),
-	E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE), E(EDOM), E(ERANGE),
-	E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK), E(ENOSYS),
-	E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(EIDRM), E(EPROTO),
-	E(EBADMSG), E(EOVERFLOW), E(EILSEQ), E(ENOTSOCK),
-	E(EDESTADDRREQ), E(EMSGSIZE), E(EPROTOTYPE), E(ENOPROTOOPT),
-	E(EPROTONOSUPPORT), E(EOPNOTSUPP), E(ENOTSUP), E(EAFNOSUPPORT),
-	E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH),
-	E(ENETRESET), E(ECONNABORTED), E(ECONNRESET), E(ENOBUFS),
-	E(EISCONN), E(ENOTCONN), E(ETIMEDOUT), E(ECONNREFUSED),
-	E(EHOSTUNREACH), E(EALREADY), E(EINPROGRESS), E(ESTALE),
-	E(EDQUOT), E(ECANCELED), E(EOWNERDEAD), E(ENOTRECOVERABLE),
-	E(EWOULDBLOCK),
-	/* Not in POSIX, or found on one platform only. */
-#ifdef EDEADLOCK
-	E(EDEADLOCK),
-#endif
-#ifdef ENOTBLK
-	E(ENOTBLK),
-#endif
-#ifdef ESOCKTNOSUPPORT
-	E(ESOCKTNOSUPPORT),
-#endif
-#ifdef EPFNOSUPPORT
-	E(EPFNOSUPPORT),
-#endif
-#ifdef ESHUTDOWN
-	E(ESHUTDOWN),
-#endif
-#ifdef ETOOMANYREFS
-	E(ETOOMANYREFS),
-#endif
-#ifdef EHOSTDOWN
-	E(EHOSTDOWN),
-#endif
-#ifdef EUSERS
-	E(EUSERS),
-#endif
-#ifdef EREMOTE
-	E(EREMOTE),
-#endif
-#ifdef EMULTIHOP
-	E(EMULTIHOP),
-#endif
-#ifdef ENOLINK
-	E(ENOLINK),
-#endif
-#ifdef ENODATA
-	E(ENODATA),
-#endif
-#ifdef ENOSR
-	E(ENOSR),
-#endif
-#ifdef ENOSTR
-	E(ENOSTR),
-#endif
-#ifdef ETIME
-	E(ETIME),
-#endif
-#ifdef ECHRNG
-	E(ECHRNG),
-#endif
-#ifdef EBADFD
-	E(EBADFD),
-#endif
-#ifdef ENONET
-	E(ENONET),
-#endif
-#ifdef ENOPKG
-	E(ENOPKG),
-#endif
-#ifdef ECOMM
-	E(ECOMM),
-#endif
-#ifdef ENOTUNIQ
-	E(ENOTUNIQ),
-#endif
-#ifdef EREMCHG
-	E(EREMCHG),
-#endif
-#ifdef ELIBBAD
-	E(ELIBBAD),
-#endif
-#ifdef ELIBEXEC
-	E(ELIBEXEC),
-#endif
-#ifdef ERESTART
-	E(ERESTART),
-#endif
-#ifdef ESTRPIPE
-	E(ESTRPIPE),
-#endif
-#ifdef EUCLEAN
-	E(EUCLEAN),
-#endif
-#ifdef EREMOTEIO
-	E(EREMOTEIO),
-#endif
-#ifdef ENOMEDIUM
-	E(ENOMEDIUM),
-#endif
-#ifdef EMEDIUMTYPE
-	E(EMEDIUMTYPE),
-#endif
-#ifdef ENOKEY
-	E(ENOKEY),
-#endif
-#ifdef EKEYEXPIRED
-	E(EKEYEXPIRED),
-#endif
-#ifdef EKEYREVOKED
-	E(EKEYREVOKED),
-#endif
-#ifdef EKEYREJECTED
-	E(EKEYREJECTED),
-#endif
-#ifdef ERFKILL
-	E(ERFKILL),
-#endif
-#ifdef EHWPOISON
-	E(EHWPOISON),
-#endif
-#ifdef EAUTH
-	E(EAUTH),
-#endif
-#ifdef ENEEDAUTH
-	E(ENEEDAUTH),
-#endif
-#ifdef EPROCLIM
-	E(EPROCLIM),
-#endif
-#ifdef EBADRPC
-	E(EBADRPC),
-#endif
-#ifdef EFTYPE
-	E(EFTYPE),
-#endif
-#ifdef EPWROFF
-	E(EPWROFF),
-#endif
-#ifdef EDEVERR
-	E(EDEVERR),
-#endif
-#ifdef EBADEXEC
-	E(EBADEXEC),
-#endif
-#ifdef EBADARCH
-	E(EBADARCH),
-#endif
-#ifdef ESHLIBVERS
-	E(ESHLIBVERS),
-#endif
-#ifdef EBADMACHO
-	E(EBADMACHO),
-#endif
-#ifdef ENOATTR
-	E(ENOATTR),
-#endif
-#ifdef ENOPOLICY
-	E(ENOPOLICY),
-#endif
-#ifdef EQFULL
-	E(EQFULL),
-#endif
-};
-#undef E
-
-#define DIAG_NERRNOS	(sizeof(diag_errnos) / sizeof(diag_errnos[0]))
-#define ERRNO_DESC_MAX	64
-
-/* The catalogue: one per process, set up before any run is fed. */
-static struct diag_entry	diag_cat[DIAG_MAX];
-static size_t			diag_ncat;
-static int			diag_ready;
-static char			diag_platform[DIAG_PLATFORM_MAX];
-/* strerror(3) texts, copied once: its buffer may be reused by any call. */
-static char			diag_errdesc[DIAG_NERRNOS][ERRNO_DESC_MAX];
-/* Bit e of slot h: entry e has a literal piece whose 4-gram hashes to h. */
-static uint64_t			diag_prefilter[1u << DIAG_HASH_BITS];
-/* Entries without a 4-byte literal piece: always tried. */
-static uint64_t			diag_always;
-
-static unsigned char	lc(unsigned char);
 static int		is_space(unsigned char);
-static uint32_t		hash4(uint32_t);
 static size_t		utf8_cut(const char *, size_t, size_t);
-static int		sev_parse(const char *);
-static const char	*pat_compile(struct diag_entry *, const char *, int);
-static const char	*entry_fill(struct diag_entry *, const char *,
-			    const char *, const char *, int);
-static void		prefilter_add(size_t);
 static int		seg_eq(const unsigned char *, const char *, size_t);
 static int		seg_find(const unsigned char *, size_t, const char *,
 			    size_t, size_t *);
@@ -344,9 +20,6 @@ static int		glob_match(const unsigned char *, size_t, const char *,
 			    size_t, int);
 static int		alt_match(const struct diag_entry *,
 			    const unsigned char *, size_t);
-static int		errno_index(int);
-static void		errno_text(int, const char **, const char **, char *,
-			    size_t);
 static void		lines_take(const struct diag_run *, int,
 			    struct diag_lines *);
 static void		recent_push(struct diag_run *, const char *, size_t);
@@ -365,24 +38,10 @@ static void		diag_line(struct diag_run *, const char *, size_t,
 static void		lines_json(struct jw *, const char *,
 			    const struct diag_lines *);
 
-/* ASCII only: the locale must not change what a pattern matches. */
-static unsigned char
-lc(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 static int
 is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Four bytes, first byte lowest, to a prefilter slot (Fibonacci hash). */
-static uint32_t
-hash4(uint32_t w)
-{
-	return (uint32_t)(w * 2654435761u) >> (32 - DIAG_HASH_BITS);
 }
 
 /*
@@ -404,205 +63,6 @@ utf8_cut(const char *s, size_t len, size_t max)
 	if (((unsigned char)s[cut] & 0xc0) == 0x80)
 		cut = max;
 	return cut;
-}
-
-static int
-sev_parse(const char *s)
-{
-	int	i;
-
-	for (i = 0; i < SEV_MAX; i++)
-		if (strcmp(s, diag_sevnames[i]) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * Append one alternative to e, lowercased, with '^' and '$' turned into
- * flags.  Returns NULL or why it cannot be used.
- */
-static const char *
-pat_compile(struct diag_entry *e, const char *src, int flags)
-{
-	struct diag_alt	*a;
-	size_t		 len = strlen(src), i, run = 0;
-	unsigned char	 c;
-
-	if (e->nalt == DIAG_ALTS_MAX)
-		return "has too many alternatives";
-	if (len >= DIAG_PATTERN_MAX)
-		return "match is too long";
-	if (len > 0 && src[0] == '^') {
-		flags |= A_START;
-		src++;
-		len--;
-	}
-	if (len > 0 && src[len - 1] == '$') {
-		flags |= A_END;
-		len--;
-	}
-	if (len > sizeof(e->pat) - e->patlen)
-		return "match is too long";
-	a = &e->alt[e->nalt];
-	a->off = (uint16_t)e->patlen;
-	a->len = (uint16_t)len;
-	a->lit = a->litlen = 0;
-	a->flags = (uint8_t)flags;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)src[i];
-		if (c < 0x20 || c == 0x7f)
-			return "match may not contain control characters";
-		e->pat[e->patlen + i] = (char)lc(c);
-		if (c == '*' || c == '?') {
-			run = 0;
-			continue;
-		}
-		if (++run > a->litlen) {
-			a->litlen = (uint16_t)run;
-			a->lit = (uint16_t)(e->patlen + i + 1 - run);
-		}
-	}
-	if (a->litlen == 0)
-		return "match needs a byte that is not a wildcard";
-	e->patlen += len;
-	e->nalt++;
-	return NULL;
-}
-
-static const char *
-entry_fill(struct diag_entry *e, const char *id, const char *sev,
-    const char *summary, int evidence)
-{
-	const char	*why;
-	size_t		 i, len;
-	int		 s;
-
-	if ((why = id_check(id, ID_MAX)) != NULL)
-		return why;
-	s = sev_parse(sev);
-	if (s < 0)
-		return "severity must be info, warning, error or fatal";
-	len = strlen(summary);
-	if (len == 0)
-		return "summary is empty";
-	if (len >= DIAG_SUMMARY_MAX)
-		return "summary is too long";
-	for (i = 0; i < len; i++)
-		if ((unsigned char)summary[i] < 0x20 || summary[i] == 0x7f)
-			return "summary may not contain control characters";
-	if (evidence == 0)
-		evidence = DIAG_EVIDENCE_DEFAULT;
-	if (evidence < 1 || evidence > DIAG_EVIDENCE_MAX)
-		return "evidence_lines must be 1..8";
-	memset(e, 0, sizeof(*e));
-	memcpy(e->id, id, strlen(id) + 1);
-	memcpy(e->summary, summary, len + 1);
-	e->sev = (enum diag_sev)s;
-	e->kind = DIAG_K_LINE;
-	e->evidence = evidence;
-	return NULL;
-}
-
-static void
-prefilter_add(size_t idx)
-{
-	const struct diag_entry	*e = &diag_cat[idx];
-	const unsigned char	*p;
-	size_t			 i;
-
-	for (i = 0; i < e->nalt; i++) {
-		if (e->alt[i].litlen < 4) {
-			diag_always |= 1ULL << idx;
-			continue;
-		}
-		p = (const unsigned char *)e->pat + e->alt[i].lit;
-		diag_prefilter[hash4((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24)] |=
-		    1ULL << idx;
-	}
-}
-
-void
-diag_init(const char *platform)
-{
-	const struct diag_builtin	*b;
-	struct diag_entry		*e;
-	const char			*why;
-	size_t				 i, j;
-
-	diag_ncat = 0;
-	diag_always = 0;
-	memset(diag_prefilter, 0, sizeof(diag_prefilter));
-	if (platform == NULL)
-		platform = DIAG_PLATFORM_UNKNOWN;
-	snprintf(diag_platform, sizeof(diag_platform), "%s", platform);
-	for (i = 0; i < DIAG_NERRNOS; i++)
-		snprintf(diag_errdesc[i], sizeof(diag_errdesc[i]), "%s",
-		    strerror(diag_errnos[i].no));
-
-	for (i = 0; i < sizeof(diag_builtins) / sizeof(diag_builtins[0]);
-	    i++) {
-		b = &diag_builtins[i];
-		e = &diag_cat[diag_ncat];
-		why = entry_fill(e, b->id, b->sev, b->summary, 0);
-		for (j = 0; why == NULL && b->match[j] != NULL; j++)
-			why = pat_compile(e, b->match[j], 0);
-		/* Context alternatives go last: a real match wins. */
-		if (why == NULL && b->context != NULL)
-			why = pat_compile(e, b->context, A_CONTEXT);
-		if (why != NULL)
-			fatalx("%s: built-in diagnostic %s: %s", __func__,
-			    b->id, why);
-		e->kind = b->kind;
-		e->label = b->label;
-		prefilter_add(diag_ncat++);
-	}
-	diag_ready = 1;
-}
-
-int
-diag_add(const char *id, const char *severity, const char *match,
-    const char *summary, int evidence_lines, const char **err)
-{
-	struct diag_entry	*e;
-	const char		*why = NULL;
-	size_t			 i;
-
-	if (!diag_ready)
-		diag_init(NULL);
-	if (id == NULL)
-		why = "id is required";
-	else if (match == NULL || *match == '\0')
-		why = "match is required";
-	else if (summary == NULL)
-		why = "summary is required";
-	else if (diag_ncat == DIAG_MAX)
-		why = "too many diagnostics";
-	for (i = 0; why == NULL && i < diag_ncat; i++)
-		if (strcmp(diag_cat[i].id, id) == 0)
-			why = "duplicate diagnostic id";
-	if (why == NULL) {
-		e = &diag_cat[diag_ncat];
-		why = entry_fill(e, id, severity != NULL ? severity : "error",
-		    summary, evidence_lines);
-		if (why == NULL)
-			why = pat_compile(e, match, 0);
-	}
-	if (why != NULL) {
-		if (err != NULL)
-			*err = why;
-		return -1;
-	}
-	prefilter_add(diag_ncat++);
-	return 0;
-}
-
-size_t
-diag_count(void)
-{
-	if (!diag_ready)
-		diag_init(NULL);
-	return diag_ncat;
 }
 
 /* Whether the n bytes at l match segment p ('?' matches any byte). */
@@ -699,34 +159,6 @@ alt_match(const struct diag_entry *e, const unsigned char *low, size_t n)
 	return -1;
 }
 
-static int
-errno_index(int no)
-{
-	size_t	i;
-
-	for (i = 0; i < DIAG_NERRNOS; i++)
-		if (diag_errnos[i].no == no)
-			return (int)i;
-	return -1;
-}
-
-/* Name and description of an errno; `buf` holds the unknown one's text. */
-static void
-errno_text(int no, const char **name, const char **desc, char *buf,
-    size_t len)
-{
-	int	i = errno_index(no);
-
-	if (i >= 0) {
-		*name = diag_errnos[i].name;
-		*desc = diag_errdesc[i];
-		return;
-	}
-	snprintf(buf, len, "Unknown error %d", no);
-	*name = "UNKNOWN_ERRNO";
-	*desc = buf;
-}
-
 /* The last `want` non-blank lines, the newest that fit in dst->buf. */
 static void
 lines_take(const struct diag_run *r, int want, struct diag_lines *dst)
@@ -809,10 +241,10 @@ msg_ring(struct diag_hit *h, const unsigned char *low, size_t n,
 		v = v * 10 + (*p - '0');
 	h->has_errno = 1;
 	h->err_no = (int)v;
-	errno_text(h->err_no, &name, &desc, unk, sizeof(unk));
+	diag_errno_text(h->err_no, &name, &desc, unk, sizeof(unk));
 	len = snprintf(h->msg, sizeof(h->msg),
 	    "Ring socket receive failed: errno %d %s (%s) [%s]", h->err_no,
-	    name, desc, diag_platform);
+	    name, desc, diag_errno_platform());
 	if (len < 0)
 		len = 0;
 	h->msglen = (uint16_t)((size_t)len < sizeof(h->msg) ?
@@ -931,10 +363,10 @@ diag_line(struct diag_run *r, const char *s, size_t len, int64_t now)
 	/* One pass lowercases the line and collects candidate entries. */
 	mask = diag_always;
 	for (i = 0; i < tlen; i++) {
-		low[i] = lc((unsigned char)t[i]);
+		low[i] = diag_lc((unsigned char)t[i]);
 		w = w >> 8 | (uint32_t)low[i] << 24;
 		if (i >= 3)
-			mask |= diag_prefilter[hash4(w)];
+			mask |= diag_prefilter[diag_hash4(w)];
 	}
 	for (i = 0; i < diag_ncat && mask != 0; i++, mask >>= 1) {
 		if ((mask & 1) == 0)
@@ -1040,25 +472,6 @@ diag_find(const struct diag_run *r, const char *id)
 	return NULL;
 }
 
-const char *
-diag_hit_id(const struct diag_hit *h)
-{
-	return h->entry < diag_ncat ? diag_cat[h->entry].id : "unknown";
-}
-
-const char *
-diag_hit_severity(const struct diag_hit *h)
-{
-	return h->entry < diag_ncat ?
-	    diag_sevnames[diag_cat[h->entry].sev] : "error";
-}
-
-const char *
-diag_hit_summary(const struct diag_hit *h)
-{
-	return h->entry < diag_ncat ? diag_cat[h->entry].summary : "";
-}
-
 static void
 lines_json(struct jw *w, const char *key, const struct diag_lines *l)
 {
@@ -1096,11 +509,12 @@ diag_json(struct jw *w, const char *key, const struct diag_run *r)
 		lines_json(w, "first_evidence", &h->first);
 		lines_json(w, "last_evidence", &h->last);
 		if (h->has_errno) {
-			errno_text(h->err_no, &name, &desc, unk, sizeof(unk));
+			diag_errno_text(h->err_no, &name, &desc, unk,
+			    sizeof(unk));
 			jw_int(w, "error_number", h->err_no);
 			jw_str(w, "error_name", name);
 			jw_str(w, "error_description", desc);
-			jw_str(w, "errno_platform", diag_platform);
+			jw_str(w, "errno_platform", diag_errno_platform());
 		}
 		jw_obj_end(w);
 	}

@@ -28,6 +28,9 @@
  * diagnostics are only counted in `dropped`.  Nothing is kept for lines
  * that match nothing, so memory stays flat whatever a runner prints.
  * Nothing here allocates.
+ *
+ * The catalogue is built in diag_catalog.c, errnos are named in
+ * diag_errno.c, and the matcher is diag.c.
  */
 #ifndef DIAG_H
 #define DIAG_H

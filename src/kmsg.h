@@ -14,6 +14,9 @@
  *     OOM-killer dump (mm/oom_kill.c), which gives one struct oom_event
  *     per killed process; and kmsg_xid() for "NVRM: Xid" lines.
  *
+ * Layers 1 and 2 and kmsg_xid() are in kmsg.c; layer 3 is in oom.c (the
+ * states and the lines that open and close a dump) and oom_context.c.
+ *
  * Texts are kept as the kernel wrote them: /dev/kmsg escapes
  * non-printable bytes and '\' as "\xNN", and nothing here undoes that.
  * The facility is reported but not checked: a root process can write

@@ -1,0 +1,54 @@
+/*
+ * api_int.h -- private to api.c and api_handlers.c; the rest of
+ * crashtrail uses api.h.
+ * SPDX-License-Identifier: ISC
+ *
+ * api.c owns the listeners, the router and the helpers that answer; the
+ * handlers behind the endpoints are in api_handlers.c.  A handler answers
+ * its request once, before it returns: with api_reply() or api_error(),
+ * through evhttp itself, or by handing it to sse_attach().
+ */
+#ifndef API_INT_H
+#define API_INT_H
+
+#include <stdint.h>
+
+struct config;
+struct evhttp_request;
+struct jw;
+struct logstore;
+struct query;
+
+#define API_OUT_MAX	(1024 * 1024)	/* the largest JSON answer */
+
+/* What api_init() was given, and when it ran. */
+extern const struct config	*api_cf;
+extern struct logstore		*api_store;
+extern int64_t			 api_started_us;
+/*
+ * One answer at a time: the loop has one thread and every answer is
+ * copied out before its handler returns, so all of them share this.
+ */
+extern char			 api_out[API_OUT_MAX];
+
+/* Send w's JSON with `status`. */
+void	api_reply(struct evhttp_request *, int status, struct jw *w);
+/* Send {"code","message","retryable"} with `status`. */
+void	api_error(struct evhttp_request *, int status, const char *code,
+	    int retryable, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+
+/* The handlers, one per endpoint; the router has checked the method. */
+void	api_status(struct evhttp_request *);
+void	api_runners(struct evhttp_request *);
+void	api_runner_action(struct evhttp_request *, const char *name,
+	    const char *action);
+void	api_runs(struct evhttp_request *, const struct query *);
+void	api_run(struct evhttp_request *, const char *id, const char *what,
+	    const struct query *);
+void	api_events(struct evhttp_request *, const struct query *);
+void	api_stream(struct evhttp_request *, const struct query *);
+void	api_ingest_post(struct evhttp_request *);
+void	api_metrics(struct evhttp_request *);
+
+#endif /* API_INT_H */
