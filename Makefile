@@ -74,13 +74,15 @@ ALLOC_BIN ?= $(BUILD)/crashtrail-alloc
 
 test: $(BIN) $(UNITBINS) $(HELPERS) $(ALLOC_BIN)
 	@CRASHTRAIL=$(abspath $(BIN)) UNIT_DIR=$(BUILD)/test HELPER_DIR=$(abspath $(BUILD)/test) \
+	    CRASHTRAIL_SANITIZED=$(SANITIZED) \
 	    CRASHTRAIL_ALLOC=$(if $(ALLOC_BIN),$(abspath $(ALLOC_BIN))) \
 	    TEST_TIMEOUT=$(TEST_TIMEOUT) sh test/run.sh
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/crashtrail OPT="$(ASAN_FLAGS)" \
-	    LDFLAGS="$(LDFLAGS) -fsanitize=address,undefined" ALLOC_BIN= test
+	    LDFLAGS="$(LDFLAGS) -fsanitize=address,undefined" ALLOC_BIN= \
+	    SANITIZED=1 test
 
 # Counts malloc/calloc/realloc between "ready" and shutdown while 16 runners
 # write 256 MiB; prints the count and fails unless it is zero.

@@ -48,7 +48,12 @@ char			 api_out[API_OUT_MAX];
 static struct event_base	*api_base;
 static struct api_listener	 api_unix, api_tcp;
 
+static struct evhttp_connection **api_conns;
+static size_t			  api_maxconns, api_nconns;
+
 static void	api_on_request(struct evhttp_request *, void *);
+static int	api_conn_admit(struct evhttp_request *);
+static void	api_on_conn_close(struct evhttp_connection *, void *);
 static int	api_method(struct evhttp_request *, int);
 static int	api_segment(const char **, char *, size_t);
 static int	api_authorized(struct evhttp_request *);
@@ -143,6 +148,61 @@ api_authorized(struct evhttp_request *req)
 	    strlen(h + 7) == n && memcmp(h + 7, api_cf->api_token, n) == 0;
 }
 
+/*
+ * A bounded number of connections: libevent 2.1's evhttp has no limit of
+ * its own, so each connection is counted at its first request (and
+ * forgotten when evhttp closes it, or when it becomes a stream, which has
+ * slots of its own).  Past api_max_connections a request is answered 503
+ * and its connection closed.  A connection that never sends a request is
+ * closed by evhttp's timeout.
+ */
+static int
+api_conn_admit(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	size_t				 i, free_slot = api_maxconns;
+
+	if (evcon == NULL)
+		return 1;
+	for (i = 0; i < api_maxconns; i++) {
+		if (api_conns[i] == evcon)
+			return 1;
+		if (api_conns[i] == NULL && free_slot == api_maxconns)
+			free_slot = i;
+	}
+	if (free_slot == api_maxconns) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		api_error(req, 503, "RESOURCE_LIMIT_EXCEEDED", 1, "all %zu "
+		    "API connections are in use", api_maxconns);
+		return 0;
+	}
+	api_conns[free_slot] = evcon;
+	api_nconns++;
+	evhttp_connection_set_closecb(evcon, api_on_conn_close, NULL);
+	return 1;
+}
+
+void
+api_conn_forget(struct evhttp_connection *evcon)
+{
+	size_t	i;
+
+	for (i = 0; i < api_maxconns; i++)
+		if (api_conns[i] == evcon) {
+			api_conns[i] = NULL;
+			api_nconns--;
+			return;
+		}
+}
+
+static void
+api_on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)arg;
+	api_conn_forget(evcon);
+}
+
 static void
 api_on_request(struct evhttp_request *req, void *arg)
 {
@@ -154,6 +214,8 @@ api_on_request(struct evhttp_request *req, void *arg)
 	char				 s3[64], s4[64];
 	int				 r;
 
+	if (!api_conn_admit(req))
+		return;
 	if (l->tcp && !api_authorized(req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
@@ -340,6 +402,9 @@ api_init(struct event_base *base, const struct config *cf,
 	api_cf = cf;
 	api_store = ls;
 	api_started_us = timefmt_now_us();
+	api_maxconns = cf->api_max_connections;
+	if ((api_conns = calloc(api_maxconns, sizeof(*api_conns))) == NULL)
+		fatal("%s", __func__);
 	if (api_listen_unix(cf->api_socket) == -1)
 		return -1;
 	if (cf->api_listen[0] != '\0' && api_listen_tcp(cf->api_listen) == -1)

@@ -434,6 +434,8 @@ api_stream(struct evhttp_request *req, const struct query *q)
 	if (sse_attach(req, next, type) == -1)
 		api_error(req, 429, "RESOURCE_LIMIT_EXCEEDED", 1, "all %zu "
 		    "stream slots are in use", api_cf->sse_max_clients);
+	else
+		api_conn_forget(evhttp_request_get_connection(req));
 }
 
 void

@@ -39,6 +39,8 @@ void	api_error(struct evhttp_request *, int status, const char *code,
 	    __attribute__((format(printf, 5, 6)));
 
 /* The handlers, one per endpoint; the router has checked the method. */
+/* A connection became a stream: it no longer counts against the API's. */
+void	api_conn_forget(struct evhttp_connection *);
 void	api_status(struct evhttp_request *);
 void	api_runners(struct evhttp_request *);
 void	api_runner_action(struct evhttp_request *, const char *name,

@@ -84,6 +84,7 @@ struct config {
 	char		 api_token[256];	/* "" = none */
 	int		 api_allow_remote;
 	uint64_t	 api_max_body;
+	size_t		 api_max_connections;
 	size_t		 event_ring;		/* slots */
 	uint64_t	 event_ring_bytes;	/* power of two */
 	uint64_t	 event_max_bytes;	/* one envelope */

@@ -61,6 +61,8 @@ const struct confkey confval_collector_keys[] = {
 	    "expected yes or no", NULL },
 	{ "api_max_body",	0, CV_BYTES, CF(api_max_body), 0, 0,
 	    "expected a size such as 64K", NULL },
+	{ "api_max_connections", 0, CV_SIZE, CF(api_max_connections), 1,
+	    10000, "expected an integer from 1 to 10000", NULL },
 	{ "event_ring",		0, CV_SIZE, CF(event_ring), 16, 1000000,
 	    "expected an integer from 16 to 1000000", NULL },
 	{ "event_ring_bytes",	0, CV_BYTES, CF(event_ring_bytes), 0, 0,

@@ -383,7 +383,7 @@ cmd_run(int argc, char **argv)
 		    platform_name());
 
 	main_raise_nofile(3 * main_cf.nrunners + 2 * main_cf.max_runs +
-	    2 * main_cf.sse_max_clients + 128);
+	    2 * main_cf.sse_max_clients + main_cf.api_max_connections + 128);
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if (logstore_init(&main_store, main_cf.log_dir,

@@ -2,7 +2,7 @@
 # answering its JSON envelope with the right status.
 . "$(dirname "$0")/lib.sh"
 conf=$T/c.conf
-collector "$conf" "api_max_body = 4K"
+collector "$conf" "api_max_body = 4K" "api_max_connections = 8"
 cat >>"$conf" <<EOC
 [runner:segv]
 command = $H/crasher segv
@@ -123,6 +123,35 @@ expect 405 METHOD_NOT_ALLOWED GET /v1/runners/segv/start
 expect 400 INVALID_PARAMS GET '/telemetry/stream?replay=some'
 code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' --unix-socket "$S" -H 'Last-Event-ID: x1' http://localhost/telemetry/stream)
 [ "$code" = 400 ] || fail "bad Last-Event-ID: $code"
+# A bounded number of connections: 8 kept open, the 9th is refused with
+# 503, and one closed makes room again.
+python3 - "$S" <<'PY' || fail "connection limit"
+import socket, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    return s
+def get(s):
+    s.sendall(b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+    while len(body) < n:
+        body += s.recv(4096)
+    return int(head.split()[1]), body
+held = [conn() for _ in range(8)]
+for s in held:
+    assert get(s)[0] == 200
+extra = conn()
+st, body = get(extra)
+assert st == 503 and b"RESOURCE_LIMIT_EXCEEDED" in body, (st, body)
+held.pop().close()
+import time; time.sleep(0.2)
+again = conn()
+assert get(again)[0] == 200
+PY
 # A second daemon on the same state_dir refuses to start.
 "$CRASHTRAIL" run -c "$conf" 2>"$T/second.log"; rc=$?
 [ $rc -eq 111 ] && grep -q 'is in use' "$T/second.log" || fail "second daemon: $rc"

@@ -9,7 +9,9 @@ command = $H/crasher abort
 startsecs = 0
 autorestart = never
 [runner:emitter]
-command = /bin/sh -c '$CRASHTRAIL emit stage_started stage_name=load stage_attempt=2 && $CRASHTRAIL emit termination exception_type=RuntimeError message=boom && exit 9'
+command = /bin/sh -c '$CRASHTRAIL emit stage_started stage_name=load stage_attempt=2
+    && $CRASHTRAIL emit termination exception_type=RuntimeError message=boom
+    && exit 9'
 startsecs = 0
 autorestart = never
 [runner:idle]

@@ -191,7 +191,12 @@ print("4: rss at start %d KiB, after warm-up %d KiB, after 3000 more events "
 assert min(counts.values()) >= 4000, min(counts.values())
 assert st["cut"] >= 1, st
 assert st["clients"] == 200, st
-assert after - before < 1024, (before, after)
+if os.environ.get("CRASHTRAIL_SANITIZED"):
+    # ASan keeps freed blocks in quarantine (the request path's), so RSS
+    # says nothing about our memory there; the plain build asserts it.
+    print("4: sanitized build: RSS not asserted")
+else:
+    assert after - before < 1024, (before, after)
 # The cut client got its final gap frame, then the end of the stream.
 stuck.s.settimeout(5)
 tail = b""
