@@ -123,7 +123,7 @@ fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 
 bench: $(BIN) $(HELPERS)
 	sh test/bench/throughput.sh
-	python3 test/bench/latency.py $(BIN) $(BUILD)/test/crasher 500
+	python3 test/bench/latency.py $(abspath $(BIN)) $(BUILD)/test/crasher 500
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -171,70 +171,21 @@ jfind(const struct jdoc *d, int obj, const char *key)
 	return -1;
 }
 
-/* A token as text; strings unescaped (\uXXXX to UTF-8). */
+/* A token as text; strings unescaped (json_unescape), else raw. */
 static void
 jtext(const struct jdoc *d, int i, char *out, size_t cap)
 {
-	const char	*p, *end;
-	size_t		 o = 0;
-	unsigned long	 cp;
-	char		 hex[5];
+	size_t	n, len;
 
 	if (i < 0) {
 		snprintf(out, cap, "-");
 		return;
 	}
-	p = d->js + d->t[i].start;
-	end = d->js + d->t[i].end;
-	for (; p < end && o + 1 < cap; p++) {
-		if (*p == '\\' && o + 5 >= cap)
-			break;	/* an escape may take four bytes */
-		if (*p != '\\' || d->t[i].type != JSMN_STRING) {
-			out[o++] = *p;
-			continue;
-		}
-		if (++p >= end)
-			break;
-		switch (*p) {
-		case 'n': out[o++] = '\n'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'u':
-			if (end - p < 5)
-				break;
-			memcpy(hex, p + 1, 4);
-			hex[4] = '\0';
-			cp = strtoul(hex, NULL, 16);
-			p += 4;
-			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 7 &&
-			    p[1] == '\\' && p[2] == 'u') {
-				memcpy(hex, p + 3, 4);
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (strtoul(hex, NULL, 16) - 0xdc00);
-				p += 6;
-			}
-			if (cp < 0x80)
-				out[o++] = (char)cp;
-			else if (cp < 0x800) {
-				out[o++] = (char)(0xc0 | (cp >> 6));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else if (cp < 0x10000) {
-				out[o++] = (char)(0xe0 | (cp >> 12));
-				out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				out[o++] = (char)(0xf0 | (cp >> 18));
-				out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-				out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				out[o++] = (char)(0x80 | (cp & 0x3f));
-			}
-			break;
-		default: out[o++] = *p; break;
-		}
-	}
-	out[o] = '\0';
+	len = (size_t)(d->t[i].end - d->t[i].start);
+	if (d->t[i].type == JSMN_STRING &&
+	    json_unescape(d->js + d->t[i].start, len, out, cap, &n) == 0)
+		return;
+	snprintf(out, cap, "%.*s", (int)len, d->js + d->t[i].start);
 }
 
 int

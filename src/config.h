@@ -90,6 +90,7 @@ struct config {
 	uint64_t	 event_max_bytes;	/* one envelope */
 	size_t		 sse_max_clients;
 	char		 kmsg_path[PATH_MAX];	/* "" = the platform's, "off" */
+	uint64_t	 diag_rate;		/* bytes/s matched; 0 = all */
 	struct diag_conf **diags;
 	size_t		 ndiags;
 	struct runner_conf **runners;		/* each its own allocation: */

@@ -72,6 +72,9 @@ const struct confkey confval_collector_keys[] = {
 	{ "sse_max_clients",	0, CV_SIZE, CF(sse_max_clients), 0, 10000,
 	    "expected an integer from 0 to 10000", NULL },
 	{ "kmsg_path",		0, CV_PATH, CF(kmsg_path), 0, 0, NULL, NULL },
+	{ "diag_rate",		0, CV_BYTES, CF(diag_rate), 0, 0,
+	    "expected a size per second such as 64M, or 0 for no limit",
+	    NULL },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 

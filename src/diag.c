@@ -454,6 +454,13 @@ diag_eof(struct diag_run *r, int64_t now)
 	r->skipping = 0;
 }
 
+void
+diag_resync(struct diag_run *r, int at_line_start)
+{
+	r->linelen = 0;
+	r->skipping = !at_line_start;
+}
+
 size_t
 diag_nhits(const struct diag_run *r)
 {

@@ -136,6 +136,11 @@ void	diag_feed(struct diag_run *, const void *bytes, size_t len,
 	    int64_t now_us);
 /* End of stream: a final line without '\n' counts as a line. */
 void	diag_eof(struct diag_run *, int64_t now_us);
+/*
+ * The caller skipped some bytes: drop the pending partial line; unless
+ * the next bytes start a line, ignore input up to the next newline.
+ */
+void	diag_resync(struct diag_run *, int at_line_start);
 
 size_t	diag_nhits(const struct diag_run *);
 /* The hit for catalogue entry `id`, or NULL if it was not seen. */

@@ -26,7 +26,6 @@ static int	ingest_check(struct ingest *, int, int);
 static int	ingest_copy_id(struct ingest *, int, const char *, char *,
 		    size_t, size_t);
 static int	ingest_write(struct jw *, const struct ingest *, int);
-static int	ingest_hex(const char *);
 
 static int
 ingest_fail(struct ingest *ig, const char *fmt, ...)
@@ -48,95 +47,13 @@ ingest_eq(const struct ingest *ig, int t, const char *s)
 	    memcmp(ig->text + ig->tok[t].start, s, n) == 0;
 }
 
-static int
-ingest_hex(const char *p)
-{
-	int	i, v = 0;
-
-	for (i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
-/*
- * Decode string token t into out (UTF-8, NUL-terminated); -1 on a bad
- * escape, a lone surrogate or a raw control character.
- */
+/* Decode string token t (see json_unescape); -1 if it is not valid. */
 static int
 ingest_string(const struct ingest *ig, int t, char *out, size_t cap,
     size_t *outlen)
 {
-	const char	*p = ig->text + ig->tok[t].start;
-	const char	*end = ig->text + ig->tok[t].end;
-	size_t		 o = 0;
-	long		 cp;
-	int		 lo;
-
-	while (p < end) {
-		if (o + 5 > cap)
-			return -1;
-		if ((unsigned char)*p < 0x20)
-			return -1;
-		if (*p != '\\') {
-			out[o++] = *p++;
-			continue;
-		}
-		if (++p >= end)
-			return -1;
-		switch (*p++) {
-		case '"':	out[o++] = '"'; continue;
-		case '\\':	out[o++] = '\\'; continue;
-		case '/':	out[o++] = '/'; continue;
-		case 'b':	out[o++] = '\b'; continue;
-		case 'f':	out[o++] = '\f'; continue;
-		case 'n':	out[o++] = '\n'; continue;
-		case 'r':	out[o++] = '\r'; continue;
-		case 't':	out[o++] = '\t'; continue;
-		case 'u':	break;
-		default:	return -1;
-		}
-		if (end - p < 4 || (cp = ingest_hex(p)) < 0)
-			return -1;
-		p += 4;
-		if (cp >= 0xdc00 && cp <= 0xdfff)
-			return -1;
-		if (cp >= 0xd800 && cp <= 0xdbff) {
-			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-			    (lo = ingest_hex(p + 2)) < 0xdc00 || lo > 0xdfff)
-				return -1;
-			p += 6;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-		}
-		if (cp < 0x80)
-			out[o++] = (char)cp;
-		else if (cp < 0x800) {
-			out[o++] = (char)(0xc0 | (cp >> 6));
-			out[o++] = (char)(0x80 | (cp & 0x3f));
-		} else if (cp < 0x10000) {
-			out[o++] = (char)(0xe0 | (cp >> 12));
-			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (cp & 0x3f));
-		} else {
-			out[o++] = (char)(0xf0 | (cp >> 18));
-			out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (cp & 0x3f));
-		}
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return 0;
+	return json_unescape(ig->text + ig->tok[t].start,
+	    (size_t)(ig->tok[t].end - ig->tok[t].start), out, cap, outlen);
 }
 
 /* JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */

@@ -16,6 +16,7 @@ static void	jw_open(struct jw *, const char *, const char *);
 static void	jw_close(struct jw *, const char *);
 static void	jw_escaped(struct jw *, const unsigned char *, size_t);
 static size_t	utf8_valid(const unsigned char *, size_t);
+static int	json_hex4(const char *);
 
 void
 jw_init(struct jw *w, char *buf, size_t cap, int fd)
@@ -282,3 +283,91 @@ jw_raw(struct jw *w, const char *key, const char *text, size_t n)
 		jw_sep(w, key);
 	jw_put(w, text, n);
 }
+
+static int
+json_hex4(const char *p)
+{
+	int	i, v = 0;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+int
+json_unescape(const char *in, size_t len, char *out, size_t cap,
+    size_t *outlen)
+{
+	const char	*p = in;
+	const char	*end = in + len;
+	size_t		 o = 0;
+	long		 cp;
+	int		 lo;
+
+	while (p < end) {
+		if (o + 5 > cap)
+			return -1;
+		if ((unsigned char)*p < 0x20)
+			return -1;
+		if (*p != '\\') {
+			out[o++] = *p++;
+			continue;
+		}
+		if (++p >= end)
+			return -1;
+		switch (*p++) {
+		case '"':	out[o++] = '"'; continue;
+		case '\\':	out[o++] = '\\'; continue;
+		case '/':	out[o++] = '/'; continue;
+		case 'b':	out[o++] = '\b'; continue;
+		case 'f':	out[o++] = '\f'; continue;
+		case 'n':	out[o++] = '\n'; continue;
+		case 'r':	out[o++] = '\r'; continue;
+		case 't':	out[o++] = '\t'; continue;
+		case 'u':	break;
+		default:	return -1;
+		}
+		if (end - p < 4 || (cp = json_hex4(p)) < 0)
+			return -1;
+		p += 4;
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return -1;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+			    (lo = json_hex4(p + 2)) < 0xdc00 || lo > 0xdfff)
+				return -1;
+			p += 6;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		}
+		if (cp < 0x80)
+			out[o++] = (char)cp;
+		else if (cp < 0x800) {
+			out[o++] = (char)(0xc0 | (cp >> 6));
+			out[o++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			out[o++] = (char)(0xe0 | (cp >> 12));
+			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (cp & 0x3f));
+		} else {
+			out[o++] = (char)(0xf0 | (cp >> 18));
+			out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			out[o++] = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return 0;
+}
+

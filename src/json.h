@@ -47,6 +47,13 @@ void	jw_key(struct jw *, const char *key);
  */
 #define JW_CONTINUE	((const char *)1)
 void	jw_raw(struct jw *, const char *key, const char *text, size_t n);
+/*
+ * The other direction: decode the body of a JSON string (between its
+ * quotes) into UTF-8 in out, NUL-terminated.  0, or -1 on a bad escape,
+ * a lone surrogate, a raw control character or too small a buffer.
+ */
+int	json_unescape(const char *in, size_t len, char *out, size_t cap,
+	    size_t *outlen);
 /* Flush what is buffered (with an fd); 0, or -1 if anything was lost. */
 int	jw_finish(struct jw *);
 

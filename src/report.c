@@ -99,6 +99,8 @@ report_json(struct jw *w, const struct run *run, int hashed)
 	jw_obj_end(w);
 
 	/* Known stderr diagnostics, for abnormal ends only. */
+	/* Bytes the rate limit kept from the matcher (0 normally). */
+	jw_uint(w, "diagnostics_skipped_bytes", run->diag_skipped);
 	if (ei->abnormal)
 		diag_json(w, "diagnostics", &run->diag);
 	else {

@@ -35,6 +35,8 @@ static size_t			 nruns;
 static uint64_t			 run_serial;
 /* Every pipe read lands here first: one buffer for the whole daemon. */
 static unsigned char		 run_readbuf[RUN_READ_MAX];
+/* The skipped part of a tail, matched when its run ends. */
+static unsigned char		*run_tailbuf;
 
 static struct run *run_slot(void);
 static int	 run_pipes(struct run *, int [3]);
@@ -45,6 +47,8 @@ static void	 run_on_event(evutil_socket_t, short, void *);
 static ssize_t	 run_read(struct run *, int *, struct event *);
 static void	 run_event_bytes(struct run *, const unsigned char *, size_t);
 static void	 run_event_line(struct run *);
+static void	 run_match(struct run *, const unsigned char *, size_t);
+static void	 run_match_tail(struct run *);
 static void	 run_warn_data(struct jw *, const void *);
 static void	 run_warn_stopped(struct run *, const struct logfile *, int *);
 static void	 run_on_digest(struct digest *, int);
@@ -63,7 +67,8 @@ run_pool_init(struct event_base *base, const struct config *cf,
 	nruns = cf->max_runs;
 	runs = calloc(nruns, sizeof(*runs));
 	tails = calloc(nruns, cf->tail_bytes);
-	if (runs == NULL || tails == NULL)
+	run_tailbuf = malloc(cf->tail_bytes);
+	if (runs == NULL || tails == NULL || run_tailbuf == NULL)
 		fatal("%s: %zu runs", __func__, nruns);
 	for (i = 0; i < nruns; i++) {
 		runs[i].fd_err = runs[i].fd_out = runs[i].fd_ev = -1;
@@ -218,6 +223,8 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	run->termination_len = 0;
 	run->has_oom = run->has_xid = 0;
 	diag_run_reset(&run->diag);
+	run->diag_upto = run->diag_skipped = 0;
+	run->diag_behind = 0;
 	run->store = NULL;
 	tail_reset(&run->tail);
 
@@ -266,6 +273,65 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	}
 	run->phase = RUN_LIVE;
 	return run;
+}
+
+/*
+ * Stderr goes through the diagnostics matcher as it streams, within a
+ * byte budget shared by all runs (diag_rate bytes per second, one second
+ * of burst): matching costs a few ns a byte, and a flood must not slow
+ * the pipes down.  Bytes over the budget are skipped and counted; when
+ * the run ends, whatever of its tail was skipped is matched then, so the
+ * lines around a death are never missed.
+ */
+static void
+run_match(struct run *run, const unsigned char *p, size_t n)
+{
+	static int64_t	tokens, last_ms;
+	int64_t		now, rate = (int64_t)run_cf->diag_rate;
+
+	if (rate > 0) {
+		now = timefmt_mono_ms();
+		tokens += (now - last_ms) * rate / 1000;
+		if (tokens > rate || last_ms == 0)
+			tokens = rate;
+		last_ms = now;
+		if (tokens < (int64_t)n) {
+			run->diag_skipped += n;
+			run->diag_behind = 1;
+			run->diag_skip_nl = p[n - 1] == '\n';
+			return;
+		}
+		tokens -= (int64_t)n;
+	}
+	if (run->diag_behind) {
+		diag_resync(&run->diag, run->diag_skip_nl);
+		run->diag_behind = 0;
+	}
+	diag_feed(&run->diag, p, n, timefmt_now_us());
+	run->diag_upto = run->bytes_err + n;
+}
+
+/* At the end: the part of the tail that the budget skipped. */
+static void
+run_match_tail(struct run *run)
+{
+	uint64_t	start, from;
+	size_t		len, got;
+
+	if (!run->diag_behind)
+		return;
+	len = tail_window(&run->tail, &start);
+	from = start > run->diag_upto ? start : run->diag_upto;
+	if (from >= run->tail.head)
+		return;
+	got = tail_copy(&run->tail, run_tailbuf, (size_t)(run->tail.head -
+	    from));
+	/* The window starts a line; a later point may not. */
+	diag_resync(&run->diag, from == start);
+	diag_feed(&run->diag, run_tailbuf, got, timefmt_now_us());
+	run->diag_skipped -= got < run->diag_skipped ? got : run->diag_skipped;
+	run->diag_behind = 0;
+	(void)len;
 }
 
 void
@@ -333,7 +399,7 @@ run_on_stderr(evutil_socket_t fd, short what, void *arg)
 		return;
 	logfile_write(&run->log_err, run_readbuf, (size_t)n);
 	tail_put(&run->tail, run_readbuf, (size_t)n);
-	diag_feed(&run->diag, run_readbuf, (size_t)n, timefmt_now_us());
+	run_match(run, run_readbuf, (size_t)n);
 	run->bytes_err += (uint64_t)n;
 	if (run->log_err.stopped && !run->warned_err)
 		run_warn_stopped(run, &run->log_err, &run->warned_err);
@@ -480,8 +546,7 @@ run_end(struct run *run, int status_known, int wstatus)
 			break;
 		logfile_write(&run->log_err, run_readbuf, (size_t)n);
 		tail_put(&run->tail, run_readbuf, (size_t)n);
-		diag_feed(&run->diag, run_readbuf, (size_t)n,
-		    timefmt_now_us());
+		run_match(run, run_readbuf, (size_t)n);
 		run->bytes_err += (uint64_t)n;
 	}
 	for (got = 0; run->fd_out != -1 && got < RUN_DRAIN_MAX; got += n) {
@@ -500,6 +565,7 @@ run_end(struct run *run, int status_known, int wstatus)
 	run_close_fd(&run->fd_ev, &run->ev_ev);
 
 	run->ended_us = timefmt_now_us();
+	run_match_tail(run);
 	diag_eof(&run->diag, run->ended_us);
 	/*
 	 * The kernel logs an OOM kill as it sends the SIGKILL: read what it

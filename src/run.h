@@ -60,6 +60,10 @@ struct run {
 	uint64_t		 bytes_err, bytes_out;
 	struct tail		 tail;
 	struct diag_run		 diag;		/* known stderr diagnostics */
+	uint64_t		 diag_upto;	/* stderr bytes matched so far */
+	uint64_t		 diag_skipped;	/* ... and skipped (rate limit) */
+	int			 diag_behind;	/* skipping since diag_upto */
+	int			 diag_skip_nl;	/* the last byte skipped was '\n' */
 	struct oom_event	 oom;		/* the kernel's kill, if any */
 	int			 has_oom;
 	struct xid_event	 xid;		/* the last GPU Xid of its pids */
