@@ -500,7 +500,7 @@ config_load(struct config *cf, const char *path)
 	cf->log_max_files = 4096;
 	cf->api_max_body = 64 * 1024;
 	cf->api_max_connections = 128;
-	cf->diag_rate = 64 * 1024 * 1024;
+	cf->diag_rate = 16 * 1024 * 1024;
 	cf->event_ring = 4096;
 	cf->event_ring_bytes = 16 * 1024 * 1024;
 	cf->event_max_bytes = 256 * 1024;
