@@ -2,6 +2,7 @@
  * metrics.c -- Prometheus exposition of crashtrail's counters.
  * SPDX-License-Identifier: ISC
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@
 
 static void	metric_head(struct evbuffer *, const char *, const char *,
 		    const char *);
+static void	metric_runners(struct evbuffer *, const char *, const char *,
+		    size_t);
 
 /* Label values are ids ([A-Za-z0-9._-]) and state names: no escaping. */
 static void
@@ -28,6 +31,23 @@ metric_head(struct evbuffer *b, const char *name, const char *type,
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
 	    name, type);
+}
+
+/* One sample per runner from the uint64_t counter at `off` in it. */
+static void
+metric_runners(struct evbuffer *b, const char *name, const char *label,
+    size_t off)
+{
+	const struct runner	*r;
+	size_t			 i;
+
+	for (i = 0; i < runners_count(); i++) {
+		r = runner_at(i);
+		evbuffer_add_printf(b, "%s{instance_id=\"%s\",runner_id=\"%s\""
+		    "%s} %llu\n", name, r->rc->instance_id, r->rc->name, label,
+		    (unsigned long long)*(const uint64_t *)(const void *)
+		    ((const char *)r + off));
+	}
 }
 
 void
@@ -102,34 +122,18 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 	}
 	metric_head(b, "crashtrail_runner_starts_total", "counter",
 	    "Runs started per runner.");
-	for (i = 0; i < runners_count(); i++) {
-		r = runner_at(i);
-		evbuffer_add_printf(b, "crashtrail_runner_starts_total{"
-		    "instance_id=\"%s\",runner_id=\"%s\"} %llu\n",
-		    r->rc->instance_id, r->rc->name,
-		    (unsigned long long)r->starts);
-	}
+	metric_runners(b, "crashtrail_runner_starts_total", "",
+	    offsetof(struct runner, starts));
 	metric_head(b, "crashtrail_runner_ends_total", "counter",
 	    "Runs ended per runner, clean or abnormal.");
-	for (i = 0; i < runners_count(); i++) {
-		r = runner_at(i);
-		evbuffer_add_printf(b, "crashtrail_runner_ends_total{"
-		    "instance_id=\"%s\",runner_id=\"%s\",end=\"clean\"} %llu\n"
-		    "crashtrail_runner_ends_total{instance_id=\"%s\","
-		    "runner_id=\"%s\",end=\"abnormal\"} %llu\n",
-		    r->rc->instance_id, r->rc->name,
-		    (unsigned long long)r->clean_ends, r->rc->instance_id,
-		    r->rc->name, (unsigned long long)r->abnormal_ends);
-	}
+	metric_runners(b, "crashtrail_runner_ends_total", ",end=\"clean\"",
+	    offsetof(struct runner, clean_ends));
+	metric_runners(b, "crashtrail_runner_ends_total", ",end=\"abnormal\"",
+	    offsetof(struct runner, abnormal_ends));
 	metric_head(b, "crashtrail_runner_log_bytes_total", "counter",
 	    "Bytes stored for each runner's ended runs.");
-	for (i = 0; i < runners_count(); i++) {
-		r = runner_at(i);
-		evbuffer_add_printf(b, "crashtrail_runner_log_bytes_total{"
-		    "instance_id=\"%s\",runner_id=\"%s\"} %llu\n",
-		    r->rc->instance_id, r->rc->name,
-		    (unsigned long long)r->log_bytes);
-	}
+	metric_runners(b, "crashtrail_runner_log_bytes_total", "",
+	    offsetof(struct runner, log_bytes));
 }
 
 void
