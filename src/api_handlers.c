@@ -375,15 +375,17 @@ api_events(struct evhttp_request *req, const struct query *q)
 	for (; seq <= latest && n < limit && seq != 0; seq++) {
 		if (events_get(seq, &v) == -1)
 			continue;
-		next = seq;
-		if (type != NULL && strcmp(type, v.type) != 0)
+		if (type != NULL && strcmp(type, v.type) != 0) {
+			next = seq;	/* looked at: the next page goes on */
 			continue;
-		/* Stop before an answer that would not fit. */
+		}
+		/* Stop before an answer that would not fit; it comes next. */
 		if (w.len + v.n1 + v.n2 + 64 > sizeof(api_out))
 			break;
 		/* A stored envelope may wrap around the ring: two pieces. */
 		jw_raw(&w, NULL, v.p1, v.n1);
 		jw_raw(&w, JW_CONTINUE, v.p2, v.n2);
+		next = seq;
 		n++;
 	}
 	jw_arr_end(&w);

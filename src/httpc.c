@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -83,11 +84,14 @@ httpc_dechunk(char *b, size_t len)
 	char	*end;
 
 	while (in < len) {
+		/* Hex digits only: strtoul would take a sign and wrap. */
+		if (!isxdigit((unsigned char)b[in]))
+			break;
 		n = strtoul(b + in, &end, 16);
-		if (end == b + in || (end = strstr(end, "\r\n")) == NULL)
+		if ((end = strstr(end, "\r\n")) == NULL)
 			break;
 		in = (size_t)(end - b) + 2;
-		if (n == 0 || in + n > len)
+		if (n == 0 || in > len || n > len - in)
 			break;
 		memmove(b + out, b + in, n);
 		out += n;

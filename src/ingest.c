@@ -149,8 +149,9 @@ ingest_copy_id(struct ingest *ig, int t, const char *name, char *dst,
 	size_t		 n;
 
 	if (ig->tok[t].type != JSMN_STRING ||
-	    ingest_string(ig, t, ingest_str, sizeof(ingest_str), &n) == -1)
-		return ingest_fail(ig, "%s must be a string", name);
+	    ingest_string(ig, t, ingest_str, sizeof(ingest_str), &n) == -1 ||
+	    strlen(ingest_str) != n)
+		return ingest_fail(ig, "%s must be a string without NUL", name);
 	if ((why = id_check(ingest_str, max)) != NULL)
 		return ingest_fail(ig, "%s '%.80s' %s", name, ingest_str, why);
 	(void)cap;	/* id_check() bounded it by max < cap */
@@ -220,7 +221,8 @@ ingest_parse(struct ingest *ig, const char *text, size_t len)
 		case 1:
 			if (ig->tok[v].type != JSMN_STRING ||
 			    ingest_string(ig, v, ingest_str,
-			    sizeof(ingest_str), &n) == -1)
+			    sizeof(ingest_str), &n) == -1 ||
+			    strlen(ingest_str) != n)
 				return ingest_fail(ig, "%s must be a string",
 				    members[m]);
 			if (m == 0) {

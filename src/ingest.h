@@ -3,12 +3,14 @@
  * POST /telemetry/events bodies and the JSON lines a runner writes on
  * CRASHTRAIL_EVENT_FD.
  *
- * The text is tokenized with jsmn (strict mode) into a fixed token array,
- * then checked: one JSON object; `type` required ([a-z][a-z0-9_.]*, at
+ * The text is tokenized with jsmn (its strict mode: quoted strings, JSON
+ * primitives only; it is lenient about separators, e.g. `[1 2]` or a
+ * trailing comma) into a fixed token array, then checked: one JSON object; `type` required ([a-z][a-z0-9_.]*, at
  * most 48); `category` one of runner|system|stage|upload|collector;
  * `instance_id`, `runner_id`, `run_id` valid ids; `data` any JSON value;
  * `seq`, `ts`, `truncated` and `source` are the server's and refused; any
- * other member is refused.  Strings are checked for valid escapes and
+ * other member is refused; ids and the type may not hold a NUL.  Strings
+ * are checked for valid escapes and
  * numbers for JSON syntax, so what is stored is re-serialized through the
  * one escaping writer and always parses.  Nothing allocates: the struct is
  * caller-owned (it is large: keep it static) and points into the text,

@@ -21,8 +21,10 @@
 #include "log.h"
 #include "report.h"
 #include "run.h"
+#include "timefmt.h"
 
 #define KW_READS_PER_TURN	256
+#define KW_LATE_US		(10 * 1000000)	/* a kill logged after reaping */
 
 static struct event_base	*kw_base;
 static struct event		 kw_ev;
@@ -200,6 +202,10 @@ kw_oom_event(const struct oom_event *ev)
 	run = run_by_pid_any((pid_t)ev->pid);
 	if (run == NULL && (pg = getpgid((pid_t)ev->pid)) > 0)
 		run = run_by_pid_any(pg);
+	/* A pid is reused: only a live run, or one that just ended, counts. */
+	if (run != NULL && run->phase != RUN_LIVE &&
+	    timefmt_now_us() - run->ended_us > KW_LATE_US)
+		run = NULL;
 	if (run != NULL) {
 		kw_matched++;
 		run->ei.oom_killed = 1;

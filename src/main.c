@@ -187,16 +187,24 @@ main_mark(const char *what)
 		crashtrail_mark_hook(what);
 }
 
-/* A daemon's fds 0-2 must exist, or a pipe could land on them. */
+/*
+ * A daemon's fds 0-2 must exist, or a pipe could land on them; and what
+ * its own parent left open past them must not leak into the runners.
+ */
 static void
 main_stdio(void)
 {
-	int	fd;
+	struct rlimit	rl;
+	int		fd, max = 1024;
 
 	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
 		;
 	if (fd > 2)
 		close(fd);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = rl.rlim_cur < 65536 ? (int)rl.rlim_cur : 65536;
+	for (fd = 3; fd < max; fd++)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 static int

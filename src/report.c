@@ -153,6 +153,7 @@ report_write(struct run *run, int hashed)
 {
 	struct jw	w;
 	char		tmp[PATH_MAX + 8];
+	static unsigned	serial;
 	off_t		size;
 	int		fd, n;
 
@@ -165,7 +166,8 @@ report_write(struct run *run, int hashed)
 		    run->rc->name, run->id);
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", run->report_path);
+	/* A report may be written again (a late OOM record): own tmp name. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp%u", run->report_path, ++serial);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		log_warn("%s: open %s", __func__, tmp);

@@ -226,6 +226,10 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	run->diag_upto = run->diag_skipped = 0;
 	run->diag_behind = 0;
 	run->store = NULL;
+	/* Nothing of the slot's last run may show through. */
+	memset(&run->log_err, 0, sizeof(run->log_err));
+	memset(&run->log_out, 0, sizeof(run->log_out));
+	run->log_err.fd = run->log_out.fd = -1;
 	tail_reset(&run->tail);
 
 	/* Run ids are unique on the host: step the clock past a clash. */
@@ -268,9 +272,17 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 		logfile_close(&run->log_out);
 		if (run->store != NULL)
 			logstore_close(run_store, run->store);
-		run->phase = RUN_DONE;
+		run->phase = RUN_FREE;	/* no run happened */
 		return NULL;
 	}
+	/* Assigned now, so that an end before the start can delete them. */
+	event_assign(&run->ev_err, run_base, run->fd_err, EV_READ | EV_PERSIST,
+	    run_on_stderr, run);
+	if (run->fd_out != -1)
+		event_assign(&run->ev_out, run_base, run->fd_out,
+		    EV_READ | EV_PERSIST, run_on_stdout, run);
+	event_assign(&run->ev_ev, run_base, run->fd_ev, EV_READ | EV_PERSIST,
+	    run_on_event, run);
 	run->phase = RUN_LIVE;
 	return run;
 }
@@ -342,16 +354,9 @@ run_started(struct run *run, pid_t pid, int child[3])
 		close(child[0]);
 	close(child[1]);
 	close(child[2]);
-	event_assign(&run->ev_err, run_base, run->fd_err, EV_READ | EV_PERSIST,
-	    run_on_stderr, run);
 	event_add(&run->ev_err, NULL);
-	if (run->fd_out != -1) {
-		event_assign(&run->ev_out, run_base, run->fd_out,
-		    EV_READ | EV_PERSIST, run_on_stdout, run);
+	if (run->fd_out != -1)
 		event_add(&run->ev_out, NULL);
-	}
-	event_assign(&run->ev_ev, run_base, run->fd_ev, EV_READ | EV_PERSIST,
-	    run_on_event, run);
 	event_add(&run->ev_ev, NULL);
 }
 

@@ -249,6 +249,7 @@ runner_backoff_done(struct runner *r)
 void
 runner_stop(struct runner *r)
 {
+	r->restart_after_stop = 0;	/* a stop wins over an earlier restart */
 	switch (r->state) {
 	case RS_BACKOFF:
 		evtimer_del(&r->timer);
@@ -339,6 +340,9 @@ runner_on_leftover(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* The group id may have been reused by now: never this runner's. */
+	if (r->leftover != 0 && r->run != NULL && r->run->pid == r->leftover)
+		r->leftover = 0;
 	if (r->leftover != 0 && killpg(r->leftover, SIGKILL) == 0)
 		log_info("%s: SIGKILL to leftover group %ld", r->rc->name,
 		    (long)r->leftover);
@@ -378,6 +382,7 @@ runner_ended(struct runner *r, int status_known, int wstatus)
 	r->log_dropped += run->log_err.dropped + run->log_out.dropped;
 	r->last_end_us = run->ended_us;
 	r->last_abnormal = run->ei.abnormal;
+	snprintf(r->last_run_id, sizeof(r->last_run_id), "%s", run->id);
 	snprintf(r->last_cause, sizeof(r->last_cause), "%s", run->ei.cause);
 	runner_event(r, run, run->ei.abnormal ? "runner_failed" :
 	    "runner_exited", run->ei.abnormal ? runner_failed_data :
@@ -407,6 +412,7 @@ runner_after_end(struct runner *r, struct run *run, int early)
 			r->restart_after_stop = 0;
 			runner_start(r);
 		}
+		r->restart_after_stop = 0;
 		return;
 	}
 	if (early) {
@@ -441,7 +447,6 @@ runner_event(struct runner *r, const struct run *run, const char *type,
 	struct ev_meta	m = { type, "runner", r->rc->instance_id, r->rc->name,
 	    run->id };
 
-	snprintf(r->last_run_id, sizeof(r->last_run_id), "%s", run->id);
 	events_emit(&m, fn, run);
 }
 

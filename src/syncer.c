@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,15 @@ syncer_start(int fd, const char *from, const char *to)
 
 	pid = fork();
 	if (pid == 0) {
+		sigset_t	all;
+
+		/*
+		 * The handlers are libevent's and would report a Ctrl-C to
+		 * the parent a second time (its second stop signal means
+		 * SIGKILL): this child takes no signal but SIGKILL.
+		 */
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
 		syncer_work(fd, from, to);
 		_exit(0);
 	}

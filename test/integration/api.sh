@@ -11,6 +11,10 @@ autorestart = never
 [runner:sleeper]
 command = $H/crasher sleep
 startsecs = 0
+[runner:stubborn]
+command = $H/crasher ignoreterm
+startsecs = 0
+stopwaitsecs = 2
 EOC
 start_daemon "$conf"
 S=$T/state/crashtrail.sock
@@ -43,9 +47,9 @@ assert isinstance(d["retryable"], bool) and d["message"], d
 }
 
 req GET /v1/status; [ "$code" = 200 ] || fail "status"
-jq_py "$T/body" 'd["runners"] == 2 and d["events"]["latest_seq"] >= 3' | grep -q True || fail "status body"
+jq_py "$T/body" 'd["runners"] == 3 and d["events"]["latest_seq"] >= 3' | grep -q True || fail "status body"
 req GET /v1/runners; [ "$code" = 200 ] || fail "runners"
-jq_py "$T/body" '[r["runner_id"] for r in d["runners"]] == ["segv", "sleeper"]' | grep -q True || fail "runners body"
+jq_py "$T/body" '[r["runner_id"] for r in d["runners"]] == ["segv", "sleeper", "stubborn"]' | grep -q True || fail "runners body"
 req GET '/v1/runs?runner=segv&state=failed'; [ "$code" = 200 ] || fail "runs"
 run=$(jq_py "$T/body" 'd["runs"][0]["run_id"]')
 req GET "/v1/runs/$run"; [ "$code" = 200 ] || fail "run $run"
@@ -95,6 +99,7 @@ expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x"} trailing'
 expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","data":"\ud800"}'
 expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","run_id":"../../etc"}'
 expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"Bad Type"}'
+expect 400 INVALID_PARAMS POST /telemetry/events '{"type":"x","runner_id":"ab\u0000/../x"}'
 expect 413 PAYLOAD_TOO_LARGE POST /telemetry/events "{\"type\":\"x\",\"data\":\"$(head -c 5000 /dev/zero | tr '\0' a)\"}"
 for v in -1 abc 1e3 18446744073709551616 '' 1.5 '%2B1'; do
 	expect 400 INVALID_PARAMS GET "/v1/events?from_seq=$v"
@@ -123,6 +128,41 @@ expect 405 METHOD_NOT_ALLOWED GET /v1/runners/segv/start
 expect 400 INVALID_PARAMS GET '/telemetry/stream?replay=some'
 code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' --unix-socket "$S" -H 'Last-Event-ID: x1' http://localhost/telemetry/stream)
 [ "$code" = 400 ] || fail "bad Last-Event-ID: $code"
+# A stop after a restart wins: the runner stays down.
+req POST /v1/runners/stubborn/restart; [ "$code" = 200 ] || fail "restart stubborn"
+req POST /v1/runners/stubborn/stop; [ "$code" = 200 ] || fail "stop stubborn"
+wait_for 15 log_has 'stubborn: STOPPING -> STOPPED' || fail "stubborn did not stop"
+sleep 0.5
+[ "$(grep -c 'stubborn: run .* started' "$T/daemon.log")" -eq 1 ] ||
+    fail "stop after restart restarted the runner"
+req GET /v1/runners
+python3 - "$T/body" <<'PY' || fail "last_end names the run that ended"
+import json, sys
+r = [r for r in json.load(open(sys.argv[1]))["runners"] if r["runner_id"] == "stubborn"][0]
+assert r["state"] == "STOPPED" and r["last_end"]["cause"] == "signal=9 (SIGKILL)", r
+assert r["last_end"]["run_id"].startswith("stubborn-"), r
+PY
+# Paging through more events than one answer holds loses none.
+python3 - "$S" <<'PY' || fail "events paging"
+import json, socket, sys
+def req(method, path, body=b""):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    s.sendall(b"%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % (method, path, len(body)) + body)
+    out = b""
+    while True:
+        b = s.recv(1 << 16)
+        if not b: break
+        out += b
+    return json.loads(out.partition(b"\r\n\r\n")[2])
+want = [req(b"POST", b"/telemetry/events", json.dumps({"type": "bulk", "data": {"i": i, "pad": "x" * 3900}}).encode())["seq"] for i in range(300)]
+got, frm, pages = [], want[0] - 1, 0
+while True:
+    d = req(b"GET", b"/v1/events?type=bulk&limit=1000&from_seq=%d" % frm)
+    if not d["events"]: break
+    got += [e["seq"] for e in d["events"]]
+    frm = d["next_seq"]; pages += 1
+assert got == want and pages >= 2, (pages, len(got), len(want))
+PY
 # A bounded number of connections: 8 kept open, the 9th is refused with
 # 503, and one closed makes room again.
 python3 - "$S" <<'PY' || fail "connection limit"
