@@ -17,7 +17,7 @@ cleanup() {
 	if [ -f "$T/daemon.log" ]; then
 		for p in $(sed -n 's/.* started, pid \([0-9]*\)$/\1/p' \
 		    "$T/daemon.log"); do
-			kill -KILL -- "-$p" 2>/dev/null
+			pkill -KILL -g "$p" 2>/dev/null
 		done
 	fi
 	${CLEANUP_HOOK:-}
