@@ -328,11 +328,11 @@ static void
 run_match_tail(struct run *run)
 {
 	uint64_t	start, from;
-	size_t		len, got;
+	size_t		got;
 
 	if (!run->diag_behind)
 		return;
-	len = tail_window(&run->tail, &start);
+	(void)tail_window(&run->tail, &start);
 	from = start > run->diag_upto ? start : run->diag_upto;
 	if (from >= run->tail.head)
 		return;
@@ -343,7 +343,6 @@ run_match_tail(struct run *run)
 	diag_feed(&run->diag, run_tailbuf, got, timefmt_now_us());
 	run->diag_skipped -= got < run->diag_skipped ? got : run->diag_skipped;
 	run->diag_behind = 0;
-	(void)len;
 }
 
 void

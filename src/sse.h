@@ -10,7 +10,8 @@
  * slot and its buffer are reserved at start-up.  A client that fell behind
  * the ring gets `event: gap` with data {"missed":N,"from_seq":..,
  * "to_seq":..}; a client that stopped reading (its buffer is full when its
- * next event is evicted) is cut after a final gap frame.  A comment line
+ * next event is evicted) is cut; a final gap frame ("cut":true) is
+ * written first, and arrives only if its socket still has room.  A comment line
  * ": keepalive" goes to every idle client every 15 s.
  */
 #ifndef SSE_H
