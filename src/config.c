@@ -449,6 +449,10 @@ config_finish(struct cfctx *c)
 	    1024 || cf->event_max_bytes > cf->event_ring_bytes)
 		cferr(c, 0, "event_max_bytes must be from 4K to 16M and at most "
 		    "event_ring_bytes");
+	if (cf->journal_bytes != 0 && (cf->journal_bytes < 256 * 1024 ||
+	    cf->journal_bytes < 2 * cf->event_max_bytes))
+		cferr(c, 0, "journal_bytes must be 0 (no journal) or at least "
+		    "256K and twice event_max_bytes");
 	if (cf->api_max_body < 1024 || cf->api_max_body > 256 * 1024)
 		cferr(c, 0, "api_max_body must be from 1K to 256K");
 	for (i = 0; i < cf->nrunners; i++)
@@ -505,6 +509,8 @@ config_load(struct config *cf, const char *path)
 	cf->event_ring_bytes = 16 * 1024 * 1024;
 	cf->event_max_bytes = 256 * 1024;
 	cf->sse_max_clients = 256;
+	cf->journal_bytes = 64ULL * 1024 * 1024;
+	cf->history = 1024;
 
 	memset(&c, 0, sizeof(c));
 	c.cf = cf;

@@ -91,6 +91,8 @@ struct config {
 	size_t		 sse_max_clients;
 	char		 kmsg_path[PATH_MAX];	/* "" = the platform's, "off" */
 	uint64_t	 diag_rate;		/* bytes/s matched; 0 = all */
+	uint64_t	 journal_bytes;		/* event journal; 0 = none */
+	size_t		 history;		/* past runs indexed at start */
 	struct diag_conf **diags;
 	size_t		 ndiags;
 	struct runner_conf **runners;		/* each its own allocation: */

@@ -75,6 +75,10 @@ const struct confkey confval_collector_keys[] = {
 	{ "diag_rate",		0, CV_BYTES, CF(diag_rate), 0, 0,
 	    "expected a size per second such as 64M, or 0 for no limit",
 	    NULL },
+	{ "journal_bytes",	0, CV_BYTES, CF(journal_bytes), 0, 0,
+	    "expected a size such as 64M, or 0 for no journal", NULL },
+	{ "history",		0, CV_SIZE, CF(history), 0, 1000000,
+	    "expected an integer from 0 to 1000000", NULL },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
