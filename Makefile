@@ -15,16 +15,18 @@ SRCS	= src/api.c src/api_handlers.c src/argv.c src/classify.c src/cli.c \
 	  src/config.c src/confval.c src/diag.c src/diag_catalog.c \
 	  src/diag_errno.c src/httpc.c src/kmsg.c src/kmsgwatch.c src/oom.c \
 	  src/oom_context.c src/svlisten.c src/svlisten_post.c src/svproto.c \
-	  src/digest.c src/events.c src/ids.c src/ingest.c src/json.c \
+	  src/digest.c src/events.c src/history.c src/ids.c src/ingest.c \
+	  src/journal.c src/json.c \
 	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
-	  src/syncer.c src/tail.c src/timefmt.c
+	  src/syncer.c src/tail.c src/timefmt.c src/live.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c
 
-UNITS	= tail classify config argv logfile json ids diag kmsg svproto
+UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
+	  journal history
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn
 CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(LIBEVENT_CFLAGS) $(CFLAGS)
@@ -94,7 +96,7 @@ $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 
 # Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
 # seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
-FUZZERS		= ingest query diag kmsg svproto
+FUZZERS		= ingest query diag kmsg svproto journal
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c
@@ -102,6 +104,9 @@ FUZZ_SRCS_diag	= src/diag.c src/diag_catalog.c src/diag_errno.c \
 		  $(FUZZ_LIBSRC)
 FUZZ_SRCS_kmsg	= src/kmsg.c src/oom.c src/oom_context.c src/json.c
 FUZZ_SRCS_svproto = src/svproto.c
+# BearSSL's sources find inner.h through -Ivendor/bearssl/src.
+FUZZ_SRCS_journal = src/journal.c src/log.c src/timefmt.c $(VSRCS) \
+		  -Ivendor/bearssl/src
 
 build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(SRCS)
 	@mkdir -p $(dir $@)

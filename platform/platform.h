@@ -6,6 +6,10 @@
 #ifndef PLATFORM_H
 #define PLATFORM_H
 
+#include <sys/types.h>
+
+#include <stdint.h>
+
 /* "linux", "macos". */
 const char	*platform_name(void);
 
@@ -19,5 +23,21 @@ int		 platform_adopt_orphans(void);
 
 /* The kernel log device the OOM watcher reads, or NULL if none. */
 const char	*platform_kmsg_path(void);
+
+/*
+ * When process `pid` started, in the platform's own units (Linux: clock
+ * ticks since boot, field 22 of /proc/PID/stat; macOS: microseconds since
+ * the epoch, from proc_pidinfo), which is what tells a process from a
+ * later one that reuses its pid.  0 with *start set, or -1 with errno set:
+ * ESRCH when there is no such process or it is a zombie (dead, not yet
+ * reaped: it can no longer be signalled into anything).
+ */
+int		 platform_proc_start(pid_t pid, uint64_t *start);
+
+/*
+ * 1 when some process that is not a zombie is in process group `pgid`,
+ * 0 when none is, -1 when it cannot be told (errno set).
+ */
+int		 platform_group_alive(pid_t pgid);
 
 #endif /* PLATFORM_H */

@@ -2,6 +2,9 @@
  * api_handlers.c -- the handlers behind the local API's endpoints.
  * SPDX-License-Identifier: ISC
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 #include "api_int.h"
 #include "config.h"
 #include "events.h"
+#include "history.h"
 #include "ingest.h"
 #include "json.h"
 #include "logstore.h"
@@ -27,13 +31,28 @@
 #include "version.h"
 
 #define API_EVENTS_LIMIT 1000
+#define API_RUNS_LIMIT	1000	/* runs listed unless ?limit= says */
+#define API_RUNS_ROOM	64	/* the list's end after its last run */
+#define API_LOG_TAIL	(64 * 1024) /* ?tail=N of a stored log reads this */
 
 static struct ingest	api_ingest;
 
 static void	api_runner_json(struct jw *, const struct runner *);
 static void	api_run_json(struct jw *, const struct run *);
+static void	api_hist_json(struct jw *, const struct hist_entry *);
+static int	api_runs_put(struct jw *, const struct run *,
+		    const struct hist_entry *);
 static void	api_run_log(struct evhttp_request *, struct run *,
 		    const struct query *);
+static int	api_tail_param(struct evhttp_request *, const struct query *,
+		    uint64_t *);
+static size_t	api_last_lines(const char *, size_t, uint64_t);
+static int	api_hist_open(struct evhttp_request *,
+		    const struct hist_entry *, const char *, struct stat *);
+static void	api_hist_report(struct evhttp_request *,
+		    const struct hist_entry *);
+static void	api_hist_log(struct evhttp_request *,
+		    const struct hist_entry *, const struct query *);
 static int	api_seq_param(struct evhttp_request *, const struct query *,
 		    const char *, uint64_t *);
 
@@ -208,14 +227,70 @@ api_run_json(struct jw *w, const struct run *run)
 	jw_obj_end(w);
 }
 
+/* A past run from the history: the fields of api_run_json(). */
+static void
+api_hist_json(struct jw *w, const struct hist_entry *e)
+{
+	char	ts[TIMEFMT_MAX], path[PATH_MAX];
+
+	jw_obj_begin(w, NULL);
+	jw_str(w, "run_id", e->run_id);
+	jw_str(w, "instance_id", e->instance_id);
+	jw_str(w, "runner_id", e->runner_id);
+	jw_int(w, "pid", e->pid);
+	/* Only abnormal ends leave a death report, so only these are here. */
+	jw_str(w, "state", "failed");
+	timefmt_rfc3339(ts, sizeof(ts), e->started_us);
+	jw_str(w, "started_at", ts);
+	timefmt_rfc3339(ts, sizeof(ts), e->ended_us);
+	jw_str(w, "ended_at", ts);
+	jw_str(w, "cause", e->cause);
+	jw_uint(w, "stderr_bytes", e->stderr_bytes);
+	if (history_path(e, logstore_suffix(LS_REPORT), path,
+	    sizeof(path)) == 0)
+		jw_str(w, "report_path", path);
+	else
+		jw_null(w, "report_path");
+	jw_obj_end(w);
+}
+
+/*
+ * One run of a listing (run or e), or nothing and 0 when it does not fit:
+ * the writer is put back as it was, so the list ends cleanly before it.
+ */
+static int
+api_runs_put(struct jw *w, const struct run *run, const struct hist_entry *e)
+{
+	struct jw	saved = *w;
+
+	if (run != NULL)
+		api_run_json(w, run);
+	else
+		api_hist_json(w, e);
+	if (w->err) {
+		*w = saved;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The runs in the pool (live and retained), then the history's runs that
+ * are not in the pool, newest first.  At most ?limit= runs, and no more
+ * than the answer buffer holds: "truncated" says whether some were left.
+ */
 void
 api_runs(struct evhttp_request *req, const struct query *q)
 {
-	const char	*runner = query_get(q, "runner");
-	const char	*state = query_get(q, "state");
-	struct run	*run;
-	struct jw	 w;
-	size_t		 i;
+	const char		*runner = query_get(q, "runner");
+	const char		*state = query_get(q, "state");
+	const char		*lim = query_get(q, "limit");
+	const struct hist_entry	*e;
+	struct run		*run;
+	struct jw		 w;
+	uint64_t		 limit = API_RUNS_LIMIT, n = 0;
+	size_t			 i;
+	int			 truncated = 0;
 
 	if (state != NULL && strcmp(state, "live") != 0 &&
 	    strcmp(state, "exited") != 0 && strcmp(state, "failed") != 0) {
@@ -223,10 +298,16 @@ api_runs(struct evhttp_request *req, const struct query *q)
 		    "exited or failed, got '%.64s'", state);
 		return;
 	}
-	jw_init(&w, api_out, sizeof(api_out), -1);
+	if (lim != NULL && (query_u64(lim, &limit) == -1 || limit == 0)) {
+		api_error(req, 400, "INVALID_PARAMS", 0, "limit must be a "
+		    "positive integer, got '%.64s'", lim);
+		return;
+	}
+	/* Room for the list's end is kept back until the last run. */
+	jw_init(&w, api_out, sizeof(api_out) - API_RUNS_ROOM, -1);
 	jw_obj_begin(&w, NULL);
 	jw_arr_begin(&w, "runs");
-	for (i = 0; i < run_slots(); i++) {
+	for (i = 0; i < run_slots() && !truncated; i++) {
 		if ((run = run_slot_at(i)) == NULL)
 			continue;
 		if (runner != NULL && strcmp(runner, run->rc->name) != 0)
@@ -234,9 +315,29 @@ api_runs(struct evhttp_request *req, const struct query *q)
 		if (state != NULL && strcmp(state, run->phase == RUN_LIVE ?
 		    "live" : run->ei.abnormal ? "failed" : "exited") != 0)
 			continue;
-		api_run_json(&w, run);
+		if (n == limit || !api_runs_put(&w, run, NULL))
+			truncated = 1;
+		else
+			n++;
 	}
+	if (state != NULL && strcmp(state, "failed") != 0)
+		i = history_count();	/* the history holds failed runs only */
+	else
+		i = 0;
+	for (; i < history_count() && !truncated; i++) {
+		e = history_at(i);
+		if (runner != NULL && strcmp(runner, e->runner_id) != 0)
+			continue;
+		if (run_by_id(e->run_id) != NULL)
+			continue;	/* listed above, from the pool */
+		if (n == limit || !api_runs_put(&w, NULL, e))
+			truncated = 1;
+		else
+			n++;
+	}
+	w.cap = sizeof(api_out);
 	jw_arr_end(&w);
+	jw_bool(&w, "truncated", truncated);
 	jw_obj_end(&w);
 	api_reply(req, 200, &w);
 }
@@ -245,21 +346,27 @@ void
 api_run(struct evhttp_request *req, const char *id, const char *what,
     const struct query *q)
 {
-	struct run	*run;
-	const char	*why;
-	struct jw	 w;
+	const struct hist_entry	*e = NULL;
+	struct run		*run;
+	const char		*why;
+	struct jw		 w;
 
 	if ((why = id_check(id, RUN_ID_MAX)) != NULL) {
 		api_error(req, 400, "INVALID_PARAMS", 0, "run id '%.100s' %s",
 		    id, why);
 		return;
 	}
-	if ((run = run_by_id(id)) == NULL) {
+	if ((run = run_by_id(id)) == NULL && (e = history_find(id)) == NULL) {
 		api_error(req, 404, "NOT_FOUND", 0, "no run '%s' (unknown, or "
-		    "evicted from the %zu retained runs)", id, run_slots());
+		    "evicted from the %zu retained runs and the run history)",
+		    id, run_slots());
 		return;
 	}
 	if (what[0] == '\0') {
+		if (run == NULL) {
+			api_hist_report(req, e);
+			return;
+		}
 		jw_init(&w, api_out, sizeof(api_out), -1);
 		if (run->phase == RUN_LIVE)
 			api_run_json(&w, run);
@@ -272,13 +379,46 @@ api_run(struct evhttp_request *req, const char *id, const char *what,
 			return;
 		}
 		api_reply(req, 200, &w);
-	} else if (strcmp(what, "log") == 0)
-		api_run_log(req, run, q);
-	else if (strcmp(what, "stages") == 0 || strcmp(what, "telemetry") == 0)
+	} else if (strcmp(what, "log") == 0) {
+		if (run != NULL)
+			api_run_log(req, run, q);
+		else
+			api_hist_log(req, e, q);
+	} else if (strcmp(what, "stages") == 0 || strcmp(what, "telemetry") == 0)
 		api_error(req, 404, "NOT_FOUND", 0, "%s are not recorded by "
 		    "this version (they come with the metrics work)", what);
 	else
 		api_error(req, 404, "NOT_FOUND", 0, "no such endpoint");
+}
+
+/* ?tail=N: 0 and *n (0 when absent), or -1 after answering 400. */
+static int
+api_tail_param(struct evhttp_request *req, const struct query *q,
+    uint64_t *n)
+{
+	const char	*v = query_get(q, "tail");
+
+	*n = 0;
+	if (v != NULL && (query_u64(v, n) == -1 || *n == 0)) {
+		api_error(req, 400, "INVALID_PARAMS", 0, "tail must be a "
+		    "positive integer, got '%.64s'", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Where the last n lines of buf start; a final line needs no newline. */
+static size_t
+api_last_lines(const char *buf, size_t len, uint64_t n)
+{
+	uint64_t	lines = 0;
+	size_t		i;
+
+	for (i = len; i > 0; i--) {
+		if (buf[i - 1] == '\n' && i != len && ++lines == n)
+			break;
+	}
+	return i;
 }
 
 /* ?tail=N: the last N lines of the in-memory tail; else the stored file. */
@@ -286,31 +426,22 @@ static void
 api_run_log(struct evhttp_request *req, struct run *run,
     const struct query *q)
 {
-	const char	*v = query_get(q, "tail");
 	struct evbuffer	*b;
 	uint64_t	 n;
-	size_t		 len, i, lines = 0;
+	size_t		 len, i;
 	int		 fd;
 
-	if (v != NULL && (query_u64(v, &n) == -1 || n == 0)) {
-		api_error(req, 400, "INVALID_PARAMS", 0, "tail must be a "
-		    "positive integer, got '%.64s'", v);
+	if (api_tail_param(req, q, &n) == -1)
 		return;
-	}
 	if ((b = evbuffer_new()) == NULL) {
 		api_error(req, 500, "INTERNAL_ERROR", 1, "out of memory");
 		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/octet-stream");
-	if (v != NULL) {
+	if (n > 0) {
 		len = tail_copy(&run->tail, api_out, sizeof(api_out));
-		/* Keep the last n lines of the window. */
-		for (i = len; i > 0; i--) {
-			if (api_out[i - 1] == '\n' && i != len &&
-			    ++lines == n)
-				break;
-		}
+		i = api_last_lines(api_out, len, n);
 		evbuffer_add(b, api_out + i, len - i);
 	} else {
 		if (run->log_err.path[0] == '\0' ||
@@ -323,6 +454,118 @@ api_run_log(struct evhttp_request *req, struct run *run,
 		if (evbuffer_add_file(b, fd, 0, -1) == -1)
 			close(fd);
 	}
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/*
+ * Open one of a past run's files; the fd, or -1 after answering: 404
+ * when the file is gone (the quota pruned it, or someone removed it).
+ */
+static int
+api_hist_open(struct evhttp_request *req, const struct hist_entry *e,
+    const char *suffix, struct stat *st)
+{
+	char	path[PATH_MAX];
+	int	fd;
+
+	if (history_path(e, suffix, path, sizeof(path)) == -1) {
+		api_error(req, 500, "INTERNAL_ERROR", 0, "the files of run %s "
+		    "have too long a path", e->run_id);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (errno == ENOENT)
+			api_error(req, 404, "NOT_FOUND", 0, "run %s is in the "
+			    "history, but its files were pruned (%s is gone)",
+			    e->run_id, path);
+		else
+			api_error(req, 500, "INTERNAL_ERROR", 1, "open %s: %s",
+			    path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		api_error(req, 500, "INTERNAL_ERROR", 0, "%s is not a plain "
+		    "file", path);
+		return -1;
+	}
+	return fd;
+}
+
+/* A past run's death report: the file as it was written. */
+static void
+api_hist_report(struct evhttp_request *req, const struct hist_entry *e)
+{
+	struct evbuffer	*b;
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = api_hist_open(req, e, logstore_suffix(LS_REPORT),
+	    &st)) == -1)
+		return;
+	if ((b = evbuffer_new()) == NULL) {
+		close(fd);
+		api_error(req, 500, "INTERNAL_ERROR", 1, "out of memory");
+		return;
+	}
+	if (evbuffer_add_file(b, fd, 0, st.st_size) == -1) {
+		close(fd);
+		evbuffer_free(b);
+		api_error(req, 500, "INTERNAL_ERROR", 1, "cannot send the "
+		    "report of run %s", e->run_id);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/*
+ * A past run's stored stderr; ?tail=N: its last N lines, from the last
+ * API_LOG_TAIL bytes of the file (fewer lines when they are longer).
+ */
+static void
+api_hist_log(struct evhttp_request *req, const struct hist_entry *e,
+    const struct query *q)
+{
+	struct evbuffer	*b;
+	struct stat	 st;
+	uint64_t	 n;
+	off_t		 off;
+	ssize_t		 r;
+	size_t		 len, i = 0;
+	int		 fd;
+
+	if (api_tail_param(req, q, &n) == -1 ||
+	    (fd = api_hist_open(req, e, logstore_suffix(LS_STDERR),
+	    &st)) == -1)
+		return;
+	if ((b = evbuffer_new()) == NULL) {
+		close(fd);
+		api_error(req, 500, "INTERNAL_ERROR", 1, "out of memory");
+		return;
+	}
+	if (n == 0) {
+		if (evbuffer_add_file(b, fd, 0, st.st_size) == -1)
+			close(fd);
+	} else {
+		off = st.st_size > API_LOG_TAIL ? st.st_size - API_LOG_TAIL : 0;
+		r = pread(fd, api_out, API_LOG_TAIL, off);
+		close(fd);
+		len = r > 0 ? (size_t)r : 0;
+		/* Cut into the file: its first line is only part of one. */
+		if (off > 0) {
+			while (i < len && api_out[i] != '\n')
+				i++;
+			i = i < len ? i + 1 : 0;
+		}
+		i += api_last_lines(api_out + i, len - i, n);
+		evbuffer_add(b, api_out + i, len - i);
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/octet-stream");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }

@@ -27,6 +27,7 @@ static const char *set_log_level(void *, const char *, const char *);
 static const char *set_tail_bytes(void *, const char *, const char *);
 static const char *set_api_listen(void *, const char *, const char *);
 static const char *set_api_token(void *, const char *, const char *);
+static const char *set_kmsg_path(void *, const char *, const char *);
 static const char *set_command(void *, const char *, const char *);
 static const char *set_directory(void *, const char *, const char *);
 static const char *set_environment(void *, const char *, const char *);
@@ -71,7 +72,7 @@ const struct confkey confval_collector_keys[] = {
 	    "expected a size such as 256K", NULL },
 	{ "sse_max_clients",	0, CV_SIZE, CF(sse_max_clients), 0, 10000,
 	    "expected an integer from 0 to 10000", NULL },
-	{ "kmsg_path",		0, CV_PATH, CF(kmsg_path), 0, 0, NULL, NULL },
+	{ "kmsg_path",		0, CV_CUSTOM, 0, 0, 0, NULL, set_kmsg_path },
 	{ "diag_rate",		0, CV_BYTES, CF(diag_rate), 0, 0,
 	    "expected a size per second such as 64M, or 0 for no limit",
 	    NULL },
@@ -499,6 +500,23 @@ set_capture_stdout(void *o, const char *cfpath, const char *v)
 	else
 		return "expected yes (own file), merge (into stderr) or no";
 	return NULL;
+}
+
+/*
+ * "off" is a word, not a file next to the config: it is kept as it is,
+ * and kmsgwatch_init() then leaves the watcher off.  A file of that name
+ * is still reachable as ./off.
+ */
+static const char *
+set_kmsg_path(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+
+	if (strcmp(v, "off") == 0) {
+		snprintf(cf->kmsg_path, sizeof(cf->kmsg_path), "off");
+		return NULL;
+	}
+	return confval_path(cf->kmsg_path, cfpath, v);
 }
 
 static const char *

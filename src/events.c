@@ -166,6 +166,44 @@ events_emit(const struct ev_meta *m, ev_data_fn data, const void *arg)
 }
 
 int
+events_type_of(const char *p, size_t n, char *type, size_t cap)
+{
+	static const char	 key[] = "\"type\":\"";
+	const char		*t, *end;
+	size_t			 scan = n < 256 ? n : 256;
+
+	type[0] = '\0';
+	if ((t = memmem(p, scan, key, sizeof(key) - 1)) == NULL)
+		return -1;
+	t += sizeof(key) - 1;
+	if ((end = memchr(t, '"', (size_t)(p + n - t))) == NULL ||
+	    (size_t)(end - t) >= cap || end == t)
+		return -1;
+	memcpy(type, t, (size_t)(end - t));
+	type[end - t] = '\0';
+	return 0;
+}
+
+int
+events_restore(uint64_t seq, const char *p, size_t len)
+{
+	char	type[EVENT_TYPE_MAX + 1];
+
+	if (seq <= ev_last || len > ev_max ||
+	    events_type_of(p, len, type, sizeof(type)) == -1)
+		return -1;
+	events_store(seq, type, p, len);
+	return 0;
+}
+
+void
+events_continue_after(uint64_t seq)
+{
+	if (seq > ev_last)
+		ev_last = seq;
+}
+
+int
 events_get(uint64_t seq, struct ev_view *v)
 {
 	const struct ev_slot	*s;
@@ -174,6 +212,8 @@ events_get(uint64_t seq, struct ev_view *v)
 	if (seq == 0 || ev_first == 0 || seq < ev_first || seq > ev_last)
 		return -1;
 	s = &ev_slots[seq % ev_nslots];
+	if (s->seq != seq)	/* a seq restored without its record */
+		return -1;
 	off = (size_t)(s->off & (ev_cap - 1));
 	v->seq = seq;
 	v->type = s->type;

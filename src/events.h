@@ -54,6 +54,17 @@ void		 events_set_listener(void (*)(uint64_t seq));
 int		 events_get(uint64_t seq, struct ev_view *);
 uint64_t	 events_oldest(void);	/* 0 when empty */
 uint64_t	 events_latest(void);	/* 0 when empty */
+/*
+ * Start-up only, before any emit: put back an envelope recorded by an
+ * earlier crashtrail (the journal), oldest first, with its own seq.  No
+ * listener is called.  0, or -1 when it is not newer than the last one,
+ * over max_record, or has no type.
+ */
+int		 events_restore(uint64_t seq, const char *p, size_t len);
+/* Start-up only: new events are numbered after `seq` at least. */
+void		 events_continue_after(uint64_t seq);
+/* The "type" of a stored envelope into type[cap]; 0 or -1. */
+int		 events_type_of(const char *p, size_t n, char *type, size_t cap);
 /* Counters for /v1/status and /metrics. */
 uint64_t	 events_evicted(void);
 uint64_t	 events_truncated(void);

@@ -19,12 +19,10 @@
 #include "kmsg.h"
 #include "kmsgwatch.h"
 #include "log.h"
-#include "report.h"
 #include "run.h"
 #include "timefmt.h"
 
 #define KW_READS_PER_TURN	256
-#define KW_LATE_US		(10 * 1000000)	/* a kill logged after reaping */
 
 static struct event_base	*kw_base;
 static struct event		 kw_ev;
@@ -186,39 +184,20 @@ kw_xid_data(struct jw *w, const void *arg)
 	xid_event_json(w, NULL, arg);
 }
 
-/*
- * The victim is a run's leader, or (while it is still a zombie) a member
- * of a run's process group.  The run may have been reaped a moment ago:
- * then its report is written again with the kill in it.
- */
+/* The run module decides whether the victim was one of its runs. */
 static void
 kw_oom_event(const struct oom_event *ev)
 {
-	struct ev_meta	 m = { "system_oom_kill", "system", NULL, NULL, NULL };
-	struct run	*run;
-	pid_t		 pg;
+	struct ev_meta		 m = { "system_oom_kill", "system", NULL, NULL,
+				    NULL };
+	const struct run	*run;
 
 	kw_ooms++;
-	run = run_by_pid_any((pid_t)ev->pid);
-	if (run == NULL && (pg = getpgid((pid_t)ev->pid)) > 0)
-		run = run_by_pid_any(pg);
-	/* A pid is reused: only a live run, or one that just ended, counts. */
-	if (run != NULL && run->phase != RUN_LIVE &&
-	    timefmt_now_us() - run->ended_us > KW_LATE_US)
-		run = NULL;
-	if (run != NULL) {
+	if ((run = run_note_kill((pid_t)ev->pid, ev)) != NULL) {
 		kw_matched++;
-		run->ei.oom_killed = 1;
-		run->oom = *ev;
-		run->has_oom = 1;
 		m.instance_id = run->rc->instance_id;
 		m.runner_id = run->rc->name;
 		m.run_id = run->id;
-		log_warnx("%s: run %s: pid %d (%s) killed by the kernel OOM "
-		    "killer", run->rc->name, run->id, ev->pid,
-		    ev->process_name);
-		if (run->report_written)
-			(void)report_write(run, run->digest.hex[0] != '\0');
 	} else
 		log_info("kernel OOM killer killed pid %d (%s), not a run",
 		    ev->pid, ev->process_name);
@@ -228,14 +207,12 @@ kw_oom_event(const struct oom_event *ev)
 static void
 kw_xid_event(const struct xid_event *xid)
 {
-	struct ev_meta	 m = { "gpu_error", "system", NULL, NULL, NULL };
-	struct run	*run = xid->pid > 0 ? run_by_pid_any((pid_t)xid->pid) :
-			    NULL;
+	struct ev_meta		 m = { "gpu_error", "system", NULL, NULL,
+				    NULL };
+	const struct run	*run;
 
 	kw_xids++;
-	if (run != NULL) {
-		run->xid = *xid;
-		run->has_xid = 1;
+	if ((run = run_note_xid((pid_t)xid->pid, xid)) != NULL) {
 		m.instance_id = run->rc->instance_id;
 		m.runner_id = run->rc->name;
 		m.run_id = run->id;

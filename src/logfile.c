@@ -141,6 +141,6 @@ logfile_close(struct logfile *lf)
 {
 	if (lf->fd == -1)
 		return;
-	syncer_close(lf->fd);
+	syncer_close_named(lf->fd, lf->path);
 	lf->fd = -1;
 }

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "logstore.h"
+#include "syncer.h"
 
 /* One file found by the start-up scan. */
 struct ls_found {
@@ -203,8 +204,8 @@ ls_prune_one(struct logstore *ls)
 				continue;
 			snprintf(path, sizeof(path), "%s%s", e->base,
 			    logstore_suffix(bit));
-			if (unlink(path) == -1 && errno != ENOENT)
-				log_warn("prune %s", path);
+			/* Inline until syncer_init (the start-up prune). */
+			syncer_unlink(path);
 		}
 		log_info("pruned %s (%llu bytes)", e->base,
 		    (unsigned long long)e->bytes);
@@ -269,4 +270,15 @@ logstore_close(struct logstore *ls, struct ls_entry *e)
 {
 	(void)ls;
 	e->open = 0;
+}
+
+struct ls_entry *
+logstore_find(struct logstore *ls, const char *base)
+{
+	size_t	pos;
+
+	for (pos = 0; pos < ls->n; pos++)
+		if (strcmp(ls->pool[ls->order[pos]].base, base) == 0)
+			return &ls->pool[ls->order[pos]];
+	return NULL;
 }

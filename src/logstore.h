@@ -63,5 +63,7 @@ void	logstore_refund(struct logstore *, struct ls_entry *, uint64_t n);
 /* Mark file `bit` of the group as present (for pruning). */
 void	logstore_mark(struct ls_entry *, unsigned bit);
 void	logstore_close(struct logstore *, struct ls_entry *);
+/* The group of `base`, or NULL (a linear search: start-up only). */
+struct ls_entry	*logstore_find(struct logstore *, const char *base);
 
 #endif /* LOGSTORE_H */

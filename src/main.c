@@ -22,7 +22,10 @@
 #include "digest.h"
 #include "events.h"
 #include "exitcodes.h"
+#include "history.h"
+#include "journal.h"
 #include "json.h"
+#include "live.h"
 #include "log.h"
 #include "logstore.h"
 #include "platform.h"
@@ -31,6 +34,7 @@
 #include "kmsgwatch.h"
 #include "svlisten.h"
 #include "sse.h"
+#include "syncer.h"
 #include "version.h"
 
 /*
@@ -61,6 +65,10 @@ static int	main_mkdir(const char *);
 static void	main_reserve_loop(size_t, size_t);
 static void	main_raise_nofile(size_t);
 static void	main_on_noop(evutil_socket_t, short, void *);
+static void	main_on_event(uint64_t);
+static void	main_on_journal_tick(evutil_socket_t, short, void *);
+static void	main_restore(uint64_t, const char *, size_t, void *);
+static void	main_journal(void);
 
 static void
 usage(FILE *fp)
@@ -325,7 +333,82 @@ main_on_prune(const char *base, uint64_t bytes)
 				    NULL, NULL };
 	struct prune_info	p = { base, bytes };
 
+	history_forget(base);
 	events_emit(&m, main_prune_data, &p);
+}
+
+/*
+ * Every event: to the journal (a plain write: the page cache keeps it if
+ * crashtrail is killed the next instant, so no client ever sees a seq that
+ * a restarted crashtrail would hand out again), then to the stream
+ * clients; then a death is made durable at once (by the helper), anything
+ * else within a second.
+ */
+static void
+main_on_event(uint64_t seq)
+{
+	struct ev_view	v;
+
+	if (events_get(seq, &v) == -1) {
+		sse_on_event(seq);
+		return;
+	}
+	(void)journal_append(seq, v.p1, v.n1, v.p2, v.n2);
+	sse_on_event(seq);
+	if (strcmp(v.type, "runner_failed") == 0)
+		journal_sync(1);
+}
+
+static void
+main_on_journal_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	journal_tick();
+}
+
+static void
+main_restore(uint64_t seq, const char *p, size_t len, void *arg)
+{
+	(void)arg;
+	if (events_restore(seq, p, len) == -1)
+		log_debug("journal record %llu not put back in the ring",
+		    (unsigned long long)seq);
+}
+
+/*
+ * Open the journal, put its newest records back in the ring and go on
+ * numbering after its last one; its slow file work goes to the helper.
+ */
+static void
+main_journal(void)
+{
+	static struct event	 tick;
+	struct timeval		 tv = { 1, 0 };
+	char			 dir[PATH_MAX];
+	int			 n;
+
+	if (main_cf.journal_bytes == 0) {
+		log_info("journal_bytes = 0: events are not journaled");
+		return;
+	}
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/journal",
+	    main_cf.state_dir) >= sizeof(dir) || journal_open(dir,
+	    main_cf.journal_bytes, (size_t)main_cf.event_max_bytes) == -1) {
+		log_warnx("running without an event journal");
+		return;
+	}
+	journal_set_hooks(syncer_fsync, syncer_close, syncer_unlink);
+	n = journal_replay(main_cf.event_ring_bytes, main_restore, NULL);
+	events_continue_after(journal_last_seq());
+	if (n > 0)
+		log_info("journal: %d events back in the ring (seq %llu to "
+		    "%llu)", n, (unsigned long long)events_oldest(),
+		    (unsigned long long)events_latest());
+	event_assign(&tick, main_base, -1, EV_PERSIST, main_on_journal_tick,
+	    NULL);
+	evtimer_add(&tick, &tv);
 }
 
 static void
@@ -394,17 +477,24 @@ cmd_run(int argc, char **argv)
 	    2 * main_cf.sse_max_clients + main_cf.api_max_connections + 128);
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	if (syncer_init(main_base) == -1)
+		return EX_CT_SYSTEM;
 	if (logstore_init(&main_store, main_cf.log_dir,
 	    main_cf.log_quota_bytes, main_cf.log_max_files > main_cf.max_runs ?
-	    main_cf.log_max_files : main_cf.max_runs + 1) == -1)
+	    main_cf.log_max_files : main_cf.max_runs + 1) == -1 ||
+	    history_init(main_store.root, main_cf.history) == -1)
 		return EX_CT_SYSTEM;
 	events_init(main_cf.event_ring, (size_t)main_cf.event_ring_bytes,
 	    (size_t)main_cf.event_max_bytes);
 	sse_init(main_base, main_cf.sse_max_clients,
-	    (size_t)main_cf.event_max_bytes + 4096);
-	events_set_listener(sse_on_event);
+	    (size_t)main_cf.event_max_bytes + 4096,
+	    (size_t)main_cf.event_max_bytes);
+	main_journal();
+	events_set_listener(main_on_event);
 	main_store.on_prune = main_on_prune;
 	run_pool_init(main_base, &main_cf, &main_store);
+	run_set_kernel_drain(kmsgwatch_drain);
+	(void)live_init(main_cf.state_dir);
 	digest_setup(main_base);
 	runners_init(main_base, &main_cf, main_on_idle);
 	main_reserve_loop(2 * main_cf.nrunners + 8,
@@ -423,12 +513,16 @@ cmd_run(int argc, char **argv)
 	    "%s)", CRASHTRAIL_VERSION, main_cf.nrunners,
 	    main_cf.nrunners == 1 ? "" : "s", main_store.root,
 	    event_base_get_method(main_base), event_get_version());
+	/* Two copies of one runner never run at once: the old one goes first. */
+	runners_reclaim();
 	runners_autostart();
 	log_info("ready");
 	main_mark("ready");
 	if (event_base_dispatch(main_base) == -1)
 		fatalx("event_base_dispatch");
 	digest_drain();
+	journal_close();
+	syncer_drain(5000);
 	api_close();
 	main_mark("exit");
 	log_info("exiting");

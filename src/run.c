@@ -2,6 +2,7 @@
  * run.c -- the run pool and the ingest path: pipes to files and tails.
  * SPDX-License-Identifier: ISC
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -14,9 +15,10 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "history.h"
 #include "ingest.h"
 #include "json.h"
-#include "kmsgwatch.h"
+#include "live.h"
 #include "log.h"
 #include "logstore.h"
 #include "report.h"
@@ -26,6 +28,8 @@
 
 /* Bytes read from one pipe when a run ends, before giving up on it. */
 #define RUN_DRAIN_MAX	(4 * 1024 * 1024)
+/* A kernel record naming a pid counts for a run that ended this recently. */
+#define RUN_LATE_US	(10 * 1000000)
 
 static struct event_base	*run_base;
 static const struct config	*run_cf;
@@ -37,6 +41,7 @@ static uint64_t			 run_serial;
 static unsigned char		 run_readbuf[RUN_READ_MAX];
 /* The skipped part of a tail, matched when its run ends. */
 static unsigned char		*run_tailbuf;
+static void			(*run_kernel_drain)(void);
 
 static struct run *run_slot(void);
 static int	 run_pipes(struct run *, int [3]);
@@ -53,6 +58,10 @@ static void	 run_warn_data(struct jw *, const void *);
 static void	 run_warn_stopped(struct run *, const struct logfile *, int *);
 static void	 run_on_digest(struct digest *, int);
 static void	 run_report(struct run *, int);
+static void	 run_reset(struct run *);
+static void	 run_make_id(struct run *, int64_t);
+static struct run *run_by_kernel_pid(pid_t);
+static void	 run_tail_from_file(struct run *);
 
 void
 run_pool_init(struct event_base *base, const struct config *cf,
@@ -194,48 +203,30 @@ fail:
 	return -1;
 }
 
-struct run *
-run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
+/* Everything of the slot's last run goes; its tail storage stays. */
+static void
+run_reset(struct run *run)
 {
-	struct run	*run;
-	char		 ts[TIMEFMT_MAX];
-	int64_t		 now = timefmt_now_us();
-	size_t		 i;
+	unsigned char	*tailmem = run->tail.buf;
 
-	if ((run = run_slot()) == NULL) {
-		log_warnx("%s: every run slot is busy (max_runs = %zu)",
-		    rc->name, nruns);
-		return NULL;
-	}
-	run->phase = RUN_FREE;
-	run->serial = ++run_serial;
-	run->runner = r;
-	run->rc = rc;
-	run->pid = -1;
-	memset(&run->ei, 0, sizeof(run->ei));
-	run->bytes_err = run->bytes_out = 0;
-	run->evlen = 0;
-	run->evdiscard = 0;
-	run->evlines = run->evdropped = 0;
-	run->report_written = 0;
-	run->report_path[0] = '\0';
-	run->warned_err = run->warned_out = 0;
-	run->termination_len = 0;
-	run->has_oom = run->has_xid = 0;
-	diag_run_reset(&run->diag);
-	run->diag_upto = run->diag_skipped = 0;
-	run->diag_behind = 0;
-	run->store = NULL;
-	/* Nothing of the slot's last run may show through. */
-	memset(&run->log_err, 0, sizeof(run->log_err));
-	memset(&run->log_out, 0, sizeof(run->log_out));
+	memset(run, 0, sizeof(*run));
+	run->fd_err = run->fd_out = run->fd_ev = -1;
 	run->log_err.fd = run->log_out.fd = -1;
-	tail_reset(&run->tail);
+	run->digest.fd = -1;
+	run->pid = -1;
+	tail_init(&run->tail, tailmem, run_cf->tail_bytes, run_cf->tail_lines);
+}
 
-	/* Run ids are unique on the host: step the clock past a clash. */
+/* Run ids are unique on the host: step the clock past a clash. */
+static void
+run_make_id(struct run *run, int64_t now)
+{
+	char	ts[TIMEFMT_MAX];
+	size_t	i;
+
 	for (;;) {
 		timefmt_runid(ts, sizeof(ts), now);
-		snprintf(run->id, sizeof(run->id), "%s-%.24s", rc->name,
+		snprintf(run->id, sizeof(run->id), "%s-%.24s", run->rc->name,
 		    ts);
 		for (i = 0; i < nruns; i++)
 			if (&runs[i] != run && runs[i].phase != RUN_FREE &&
@@ -246,7 +237,25 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 		now++;
 	}
 	run->started_us = now;
-	run->ended_us = 0;
+}
+
+struct run *
+run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
+{
+	struct run	*run;
+	int64_t		 now = timefmt_now_us();
+
+	if ((run = run_slot()) == NULL) {
+		log_warnx("%s: every run slot is busy (max_runs = %zu)",
+		    rc->name, nruns);
+		return NULL;
+	}
+	run_reset(run);
+	run->serial = ++run_serial;
+	run->runner = r;
+	run->rc = rc;
+	run_make_id(run, now);
+	now = run->started_us;
 	run->started_ms = timefmt_mono_ms();
 
 	if (logfile_base(run->base, sizeof(run->base), run_store->root,
@@ -575,28 +584,34 @@ run_end(struct run *run, int status_known, int wstatus)
 	 * The kernel logs an OOM kill as it sends the SIGKILL: read what it
 	 * has logged so far, so this report already names the kill.
 	 */
-	if (status_known && ((WIFSIGNALED(wstatus) &&
-	    WTERMSIG(wstatus) == SIGKILL) || (WIFEXITED(wstatus) &&
-	    WEXITSTATUS(wstatus) == 128 + SIGKILL)))
-		kmsgwatch_drain();
+	if (run_kernel_drain != NULL && status_known &&
+	    ((WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) ||
+	    (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 128 + SIGKILL)))
+		run_kernel_drain();
 	classify(&run->ei, status_known, wstatus, &run->rc->exitcodes);
+	run->phase = RUN_ENDED;
+	if (!run->ei.abnormal)
+		log_info("%s: run %s ended: %s (clean), %llu bytes of stderr",
+		    run->rc->name, run->id, run->ei.cause,
+		    (unsigned long long)run->bytes_err);
+	else
+		log_warnx("%s: run %s FAILED: %s after %lld ms, %llu bytes of "
+		    "stderr", run->rc->name, run->id, run->ei.cause,
+		    (long long)(timefmt_mono_ms() - run->started_ms),
+		    (unsigned long long)run->bytes_err);
+}
+
+void
+run_finish(struct run *run)
+{
 	logfile_close(&run->log_err);
 	logfile_close(&run->log_out);
 	if (run->store != NULL)
 		logstore_close(run_store, run->store);
-	run->phase = RUN_ENDED;
-
 	if (!run->ei.abnormal) {
-		log_info("%s: run %s ended: %s (clean), %llu bytes of stderr",
-		    run->rc->name, run->id, run->ei.cause,
-		    (unsigned long long)run->bytes_err);
 		run->phase = RUN_DONE;
 		return;
 	}
-	log_warnx("%s: run %s FAILED: %s after %lld ms, %llu bytes of stderr",
-	    run->rc->name, run->id, run->ei.cause,
-	    (long long)(timefmt_mono_ms() - run->started_ms),
-	    (unsigned long long)run->bytes_err);
 	/* The files must outlive the report: keep them from pruning. */
 	if (run->store != NULL)
 		run->store->pinned = 1;
@@ -612,23 +627,169 @@ run_on_digest(struct digest *d, int err)
 	struct run	*run = (struct run *)(void *)((char *)d -
 			    offsetof(struct run, digest));
 
+	run->hashed = err == 0;
 	run_report(run, err == 0 ? 0 : -1);
 }
 
-/* `hashed` is 0 when run->digest holds the log's SHA-256. */
+/*
+ * Write (or write again) the report and charge what it adds to the quota.
+ * `hashed` is 0 when run->digest holds the log's SHA-256; -1 when not; 1
+ * for a rewrite of a report already written.
+ */
 static void
 run_report(struct run *run, int hashed)
 {
-	if (report_write(run, hashed == 0) == 0) {
+	uint64_t	old = run->report_written ? run->report_size : 0;
+
+	if (report_write(run, run->hashed) == 0) {
 		run->report_written = 1;
 		if (run->store != NULL) {
 			logstore_mark(run->store, LS_REPORT);
-			(void)logstore_charge(run_store, run->store,
-			    run->report_size);
+			if (run->report_size > old)
+				(void)logstore_charge(run_store, run->store,
+				    run->report_size - old);
+			else
+				logstore_refund(run_store, run->store,
+				    old - run->report_size);
 		}
+		history_add(run->id, run->rc->instance_id, run->rc->name,
+		    run->started_us, run->ended_us, run->ei.cause,
+		    (long)run->pid, run->ei.oom_killed, run->base,
+		    run->bytes_err);
 	}
+	if (hashed == 1)
+		return;
 	if (run->store != NULL)
 		run->store->pinned = 0;
 	run->phase = RUN_DONE;
 	runner_run_done(run->runner, run);
+}
+
+void
+run_set_kernel_drain(void (*fn)(void))
+{
+	run_kernel_drain = fn;
+}
+
+/* A live run's leader or group member, or a run that just ended. */
+static struct run *
+run_by_kernel_pid(pid_t pid)
+{
+	struct run	*run;
+	pid_t		 pg;
+
+	run = run_by_pid_any(pid);
+	if (run == NULL && (pg = getpgid(pid)) > 0)
+		run = run_by_pid_any(pg);
+	if (run != NULL && run->phase != RUN_LIVE &&
+	    timefmt_now_us() - run->ended_us > RUN_LATE_US)
+		run = NULL;
+	return run;
+}
+
+const struct run *
+run_note_kill(pid_t pid, const struct oom_event *ev)
+{
+	struct run	*run;
+
+	if ((run = run_by_kernel_pid(pid)) == NULL)
+		return NULL;
+	run->ei.oom_killed = 1;
+	run->oom = *ev;
+	run->has_oom = 1;
+	log_warnx("%s: run %s: pid %ld (%s) killed by the kernel OOM killer",
+	    run->rc->name, run->id, (long)pid, ev->process_name);
+	/* Reaped and reported already: the report must say it too. */
+	if (run->phase == RUN_DONE && run->report_written)
+		run_report(run, 1);
+	return run;
+}
+
+const struct run *
+run_note_xid(pid_t pid, const struct xid_event *xid)
+{
+	struct run	*run;
+
+	if (pid <= 0 || (run = run_by_kernel_pid(pid)) == NULL)
+		return NULL;
+	run->xid = *xid;
+	run->has_xid = 1;
+	if (run->phase == RUN_DONE && run->report_written)
+		run_report(run, 1);
+	return run;
+}
+
+/* The last tail_bytes of the run's stored stderr, for an adopted run. */
+static void
+run_tail_from_file(struct run *run)
+{
+	struct stat	st;
+	ssize_t		n;
+	off_t		off;
+	int		fd;
+
+	if ((fd = open(run->log_err.path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (fstat(fd, &st) == 0) {
+		run->log_err.size = (uint64_t)st.st_size;
+		run->bytes_err = (uint64_t)st.st_size;
+		off = st.st_size > (off_t)run->tail.cap ?
+		    st.st_size - (off_t)run->tail.cap : 0;
+		/* Starting mid-file: the tail's first line is partial. */
+		if (off > 0 && pread(fd, run_readbuf, 1, off - 1) == 1)
+			run->tail.edge_nl = run_readbuf[0] == '\n';
+		while ((n = pread(fd, run_readbuf, sizeof(run_readbuf), off)) >
+		    0) {
+			tail_put(&run->tail, run_readbuf, (size_t)n);
+			diag_feed(&run->diag, run_readbuf, (size_t)n,
+			    timefmt_now_us());
+			off += n;
+		}
+	}
+	close(fd);
+}
+
+struct run *
+run_adopt(struct runner *r, const struct runner_conf *rc,
+    const struct live_rec *lr, int stopped, int escalated)
+{
+	struct run	*run;
+
+	if ((run = run_slot()) == NULL)
+		return NULL;
+	run_reset(run);
+	run->serial = ++run_serial;
+	run->runner = r;
+	run->rc = rc;
+	run->adopted = 1;
+	snprintf(run->id, sizeof(run->id), "%s", lr->run_id);
+	run->pid = lr->pid;
+	run->started_us = lr->started_us;
+	run->ended_us = timefmt_now_us();
+	snprintf(run->base, sizeof(run->base), "%s", lr->base);
+	if (run->base[0] != '\0') {
+		snprintf(run->log_err.path, sizeof(run->log_err.path), "%s%s",
+		    run->base, logstore_suffix(LS_STDERR));
+		if (rc->capture_stdout == STDOUT_FILE)
+			snprintf(run->log_out.path, sizeof(run->log_out.path),
+			    "%s%s", run->base, logstore_suffix(LS_STDOUT));
+		if (access(run->log_out.path, F_OK) == -1)
+			run->log_out.path[0] = '\0';
+		run->store = logstore_find(run_store, run->base);
+		run_tail_from_file(run);
+		if (run->store != NULL)
+			run->store->open = 1;	/* released by run_finish() */
+	}
+	diag_eof(&run->diag, run->ended_us);
+	run->ei.stop_requested = stopped;
+	run->ei.stop_signal = rc->stopsignal;
+	run->ei.stop_escalated = escalated;
+	classify(&run->ei, 0, 0, &rc->exitcodes);
+	snprintf(run->ei.cause, sizeof(run->ei.cause), "collector_restarted");
+	run->ei.abnormal = 1;
+	run->phase = RUN_ENDED;
+	log_warnx("%s: run %s ended while crashtrail was down (%s); reported "
+	    "as collector_restarted", rc->name, run->id, stopped ?
+	    "it was still running and was stopped" : "it was gone");
+	return run;
 }

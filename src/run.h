@@ -39,10 +39,16 @@ enum run_phase {
 };
 
 struct runner;
+struct live_rec;
 
+/*
+ * A slot's storage (the tail's buffer) lives with the slot; everything else
+ * belongs to one run and is cleared in one go when the slot is reused.
+ */
 struct run {
 	enum run_phase		 phase;
 	uint64_t		 serial;	/* allocation order */
+	int			 adopted;	/* left by a crashtrail that died */
 	struct runner		*runner;
 	const struct runner_conf *rc;
 	char			 id[RUN_ID_MAX + 1];
@@ -79,6 +85,7 @@ struct run {
 	size_t			 termination_len;	/* 0: none */
 
 	struct digest		 digest;
+	int			 hashed;	/* digest.hex is the log's SHA-256 */
 	char			 report_path[PATH_MAX];
 	uint64_t		 report_size;
 	int			 report_written;
@@ -97,11 +104,39 @@ struct run	*run_begin(struct runner *r, const struct runner_conf *rc,
 /* The child is running as `pid`: close its ends here, start reading. */
 void		 run_started(struct run *, pid_t pid, int child[3]);
 /*
- * The process is gone (or given up on): read what is left in the pipes,
- * classify with the flags already set in run->ei, close the files, and
- * queue the report of an abnormal end.  The run is RUN_ENDED after this.
+ * The process is gone (or given up on): read what is left in the pipes
+ * and classify with the flags already set in run->ei.  The run is
+ * RUN_ENDED after this and everything about its end is known, so its
+ * event can go out; no file has been touched yet.
  */
 void		 run_end(struct run *, int status_known, int wstatus);
+/*
+ * The file work of an ended run, after its event is published: close its
+ * logs (made durable by the helper), then for an abnormal end hash the log
+ * and write the death report; runner_run_done() follows once it is all
+ * done.  A clean run is RUN_DONE at once.
+ */
+void		 run_finish(struct run *);
+/*
+ * A run recorded as live by a crashtrail that died (live.h): a slot for it,
+ * ended with cause collector_restarted, its tail read back from its stderr
+ * log.  `r` may be NULL (its runner is no longer configured), `rc` not.
+ * The caller publishes its event and calls run_finish().  NULL when no
+ * slot is free.
+ */
+struct run	*run_adopt(struct runner *r, const struct runner_conf *rc,
+		    const struct live_rec *, int stopped, int escalated);
+/*
+ * The kernel named `pid` in an OOM kill (or a GPU Xid): the run it belongs
+ * to (a live run's leader or group member, or a run that ended in the last
+ * few seconds: pids are reused) is marked, and its death report is written
+ * again through the usual path if it was already written.  Returns that
+ * run, for the event's ids, or NULL.
+ */
+const struct run *run_note_kill(pid_t pid, const struct oom_event *);
+const struct run *run_note_xid(pid_t pid, const struct xid_event *);
+/* Called before classifying a SIGKILL death: read the kernel's log now. */
+void		 run_set_kernel_drain(void (*)(void));
 struct run	*run_by_pid(pid_t);
 struct run	*run_by_id(const char *);
 /* The newest run, live or retained, whose leader had this pid. */

@@ -68,6 +68,11 @@ struct runner {
 /* Build the runner table from the config; start-up only. */
 void		 runners_init(struct event_base *, const struct config *,
 		    void (*idle)(void));
+/*
+ * Before any runner starts: stop what a crashtrail that died left running
+ * (live.h) and report those runs as ended with cause collector_restarted.
+ */
+void		 runners_reclaim(void);
 void		 runners_autostart(void);
 struct runner	*runner_by_name(const char *);
 size_t		 runners_count(void);

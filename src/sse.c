@@ -15,12 +15,14 @@
 #include <event2/http.h>
 
 #include "events.h"
+#include "journal.h"
 #include "log.h"
 #include "sse.h"
 #include "timefmt.h"
 
 #define SSE_KEEPALIVE_MS	15000
 #define SSE_RESERVE		160	/* room kept for a final gap frame */
+#define SSE_STUCK_MS		30000	/* full buffer, nothing taken: cut */
 
 struct sse_client {
 	int			 fd;		/* -1: slot free */
@@ -31,18 +33,27 @@ struct sse_client {
 	uint64_t		 next;
 	char			 type[EVENT_TYPE_MAX + 1];
 	int64_t			 last_ms;	/* last frame or keepalive */
+	int64_t			 taken_ms;	/* last write that took bytes */
+	struct journal_cursor	 jc;		/* reading older than the ring */
+	int			 jc_on;
 };
 
 static struct event_base	*sse_base;
 static struct sse_client	*sse_clients;
 static size_t			 sse_max, sse_bufsize, sse_count;
-static uint64_t			 sse_cut_total, sse_gap_total;
+static char			*sse_jbuf;	/* one record from the journal */
+static size_t			 sse_jcap;
+static uint64_t			 sse_cut_total, sse_gap_total, sse_reset_total;
 static struct event		 sse_keepalive;
 
 static void	sse_close(struct sse_client *);
 static int	sse_append(struct sse_client *, const char *, size_t,
 		    const char *, size_t, const char *, size_t);
 static void	sse_fill(struct sse_client *);
+static int	sse_fill_old(struct sse_client *, uint64_t);
+static int	sse_gap(struct sse_client *, uint64_t);
+static int	sse_frame(struct sse_client *, uint64_t, const char *,
+		    const char *, size_t, const char *, size_t);
 static void	sse_flush(struct sse_client *);
 static void	sse_cut(struct sse_client *, uint64_t);
 static void	sse_on_read(evutil_socket_t, short, void *);
@@ -51,7 +62,8 @@ static void	sse_on_keepalive(evutil_socket_t, short, void *);
 static void	sse_on_evcon_close(struct evhttp_connection *, void *);
 
 void
-sse_init(struct event_base *base, size_t max, size_t bufsize)
+sse_init(struct event_base *base, size_t max, size_t bufsize,
+    size_t max_record)
 {
 	struct timeval	tv = { SSE_KEEPALIVE_MS / 1000, 0 };
 	size_t		i;
@@ -63,7 +75,9 @@ sse_init(struct event_base *base, size_t max, size_t bufsize)
 	sse_clients = calloc(max ? max : 1, sizeof(*sse_clients));
 	/* Reserved now; pages are touched only as far as clients use them. */
 	bufs = calloc(max ? max : 1, bufsize);
-	if (sse_clients == NULL || bufs == NULL)
+	sse_jcap = max_record;
+	sse_jbuf = malloc(max_record);
+	if (sse_clients == NULL || bufs == NULL || sse_jbuf == NULL)
 		fatal("%s", __func__);
 	for (i = 0; i < max; i++) {
 		sse_clients[i].fd = -1;
@@ -92,6 +106,12 @@ sse_ngaps(void)
 	return sse_gap_total;
 }
 
+uint64_t
+sse_nresets(void)
+{
+	return sse_reset_total;
+}
+
 /* Append up to three pieces as one frame; 0, or -1 if it does not fit. */
 static int
 sse_append(struct sse_client *c, const char *a, size_t na, const char *b,
@@ -118,20 +138,101 @@ sse_append(struct sse_client *c, const char *a, size_t na, const char *b,
  * has not taken, leave one final gap frame, try to send it, and close.
  */
 static void
-sse_cut(struct sse_client *c, uint64_t oldest)
+sse_cut(struct sse_client *c, uint64_t to)
 {
 	char	frame[SSE_RESERVE];
 	int	n;
 
 	n = snprintf(frame, sizeof(frame), "event: gap\ndata: {\"missed\":"
 	    "%llu,\"from_seq\":%llu,\"to_seq\":%llu,\"cut\":true}\n\n",
-	    (unsigned long long)(oldest - c->next),
-	    (unsigned long long)c->next, (unsigned long long)(oldest - 1));
+	    (unsigned long long)(to - c->next),
+	    (unsigned long long)c->next, (unsigned long long)(to - 1));
 	log_warnx("sse client fd %d stopped reading; cut after %llu missed "
-	    "events", c->fd, (unsigned long long)(oldest - c->next));
+	    "events", c->fd, (unsigned long long)(to - c->next));
 	(void)write(c->fd, frame, (size_t)n);
 	sse_cut_total++;
 	sse_close(c);
+}
+
+/* Events c->next .. to - 1 are gone: say so.  0, or -1 when it was cut. */
+static int
+sse_gap(struct sse_client *c, uint64_t to)
+{
+	char	head[SSE_RESERVE];
+	int	n;
+
+	n = snprintf(head, sizeof(head), "event: gap\ndata: {\"missed\":%llu,"
+	    "\"from_seq\":%llu,\"to_seq\":%llu}\n\n",
+	    (unsigned long long)(to - c->next), (unsigned long long)c->next,
+	    (unsigned long long)(to - 1));
+	if (sse_bufsize - (c->end - c->start) < (size_t)n + SSE_RESERVE) {
+		sse_cut(c, to);
+		return -1;
+	}
+	sse_append(c, head, (size_t)n, "", 0, "", 0);
+	sse_gap_total++;
+	c->next = to;
+	return 0;
+}
+
+/* One event frame; 0, or -1 when the buffer has no room for it now. */
+static int
+sse_frame(struct sse_client *c, uint64_t seq, const char *type,
+    const char *p1, size_t n1, const char *p2, size_t n2)
+{
+	char	head[EVENT_TYPE_MAX + 64];
+	int	n;
+
+	n = snprintf(head, sizeof(head), "id: %llu\nevent: %s\ndata: ",
+	    (unsigned long long)seq, type);
+	/* The envelope is one line: jw escapes every newline. */
+	if (c->end - c->start + (size_t)n + n1 + n2 + 2 + SSE_RESERVE >
+	    sse_bufsize)
+		return -1;
+	sse_append(c, head, (size_t)n, p1, n1, p2, n2);
+	sse_append(c, "\n\n", 2, "", 0, "", 0);
+	c->last_ms = timefmt_mono_ms();
+	return 0;
+}
+
+/*
+ * The client's next event is older than the ring: read it from the
+ * journal, saying first what neither holds any more.  1 when the client
+ * moved on, 0 when its buffer is full, -1 when it was cut.
+ */
+static int
+sse_fill_old(struct sse_client *c, uint64_t oldest)
+{
+	struct journal_cursor	save;
+	char			type[EVENT_TYPE_MAX + 1];
+	uint64_t		seq = 0;
+	size_t			len = 0;
+	int			r;
+
+	if (!c->jc_on) {
+		journal_cursor_init(&c->jc, c->next);
+		c->jc_on = 1;
+	}
+	save = c->jc;
+	r = journal_cursor_next(&c->jc, sse_jbuf, sse_jcap, &seq, &len);
+	if (r != 1 || seq >= oldest) {
+		/* Nothing older than the ring is left: the ring goes on. */
+		c->jc_on = 0;
+		return sse_gap(c, oldest) == 0 ? 1 : -1;
+	}
+	if (seq > c->next && sse_gap(c, seq) == -1)
+		return -1;
+	if (events_type_of(sse_jbuf, len, type, sizeof(type)) == -1 ||
+	    (c->type[0] != '\0' && strcmp(c->type, type) != 0)) {
+		c->next = seq + 1;
+		return 1;
+	}
+	if (sse_frame(c, seq, type, sse_jbuf, len, "", 0) == -1) {
+		c->jc = save;
+		return 0;
+	}
+	c->next = seq + 1;
+	return 1;
 }
 
 /* Copy every event the client may have into its buffer, as room allows. */
@@ -139,43 +240,30 @@ static void
 sse_fill(struct sse_client *c)
 {
 	struct ev_view	v;
-	uint64_t	oldest = events_oldest(), latest = events_latest();
-	char		head[EVENT_TYPE_MAX + 64];
-	int		n;
+	uint64_t	oldest, latest = events_latest();
+	int		r;
 
 	while (c->fd != -1 && c->next <= latest && latest > 0) {
-		if (c->next < oldest) {
-			n = snprintf(head, sizeof(head), "event: gap\ndata: "
-			    "{\"missed\":%llu,\"from_seq\":%llu,\"to_seq\":"
-			    "%llu}\n\n",
-			    (unsigned long long)(oldest - c->next),
-			    (unsigned long long)c->next,
-			    (unsigned long long)(oldest - 1));
-			if (sse_bufsize - (c->end - c->start) <
-			    (size_t)n + SSE_RESERVE) {
-				sse_cut(c, oldest);
+		oldest = events_oldest();
+		if (c->next < oldest || oldest == 0) {
+			if ((r = sse_fill_old(c, oldest ? oldest :
+			    latest + 1)) == 1)
+				continue;
+			if (r == -1)
 				return;
-			}
-			sse_append(c, head, (size_t)n, "", 0, "", 0);
-			sse_gap_total++;
-			c->next = oldest;
+			break;
+		}
+		c->jc_on = 0;
+		if (events_get(c->next, &v) == -1) {
+			c->next++;	/* a seq the ring never held */
 			continue;
 		}
-		if (events_get(c->next, &v) == -1)
-			break;
 		if (c->type[0] != '\0' && strcmp(c->type, v.type) != 0) {
 			c->next++;
 			continue;
 		}
-		n = snprintf(head, sizeof(head), "id: %llu\nevent: %s\ndata: ",
-		    (unsigned long long)v.seq, v.type);
-		/* The envelope is one line: jw escapes every newline. */
-		if (c->end - c->start + (size_t)n + v.n1 + v.n2 + 2 +
-		    SSE_RESERVE > sse_bufsize)
+		if (sse_frame(c, v.seq, v.type, v.p1, v.n1, v.p2, v.n2) == -1)
 			break;
-		sse_append(c, head, (size_t)n, v.p1, v.n1, v.p2, v.n2);
-		sse_append(c, "\n\n", 2, "", 0, "", 0);
-		c->last_ms = timefmt_mono_ms();
 		c->next++;
 	}
 	if (c->fd != -1 && c->end > c->start)
@@ -191,6 +279,7 @@ sse_flush(struct sse_client *c)
 		n = write(c->fd, c->buf + c->start, c->end - c->start);
 		if (n > 0) {
 			c->start += (size_t)n;
+			c->taken_ms = timefmt_mono_ms();
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -296,8 +385,9 @@ sse_attach(struct evhttp_request *req, uint64_t next, const char *type)
 	c->evcon = evcon;
 	c->start = c->end = 0;
 	c->next = next;
+	c->jc_on = 0;
 	snprintf(c->type, sizeof(c->type), "%s", type ? type : "");
-	c->last_ms = timefmt_mono_ms();
+	c->last_ms = c->taken_ms = timefmt_mono_ms();
 	event_assign(&c->ev_read, sse_base, fd, EV_READ | EV_PERSIST,
 	    sse_on_read, c);
 	event_assign(&c->ev_write, sse_base, fd, EV_WRITE | EV_PERSIST,
@@ -305,6 +395,22 @@ sse_attach(struct evhttp_request *req, uint64_t next, const char *type)
 	event_add(&c->ev_read, NULL);
 	sse_count++;
 	sse_append(c, head, sizeof(head) - 1, "", 0, "", 0);
+	/*
+	 * An id from the future (another state_dir, a wiped journal): say
+	 * where this collector is, then stream from there.  Never silence.
+	 */
+	if (next > events_latest() + 1) {
+		char	frame[SSE_RESERVE];
+		int	n;
+
+		n = snprintf(frame, sizeof(frame), "event: reset\ndata: "
+		    "{\"requested_seq\":%llu,\"latest_seq\":%llu}\n\n",
+		    (unsigned long long)(next - 1),
+		    (unsigned long long)events_latest());
+		sse_append(c, frame, (size_t)n, "", 0, "", 0);
+		sse_reset_total++;
+		c->next = events_latest() + 1;
+	}
 	sse_fill(c);
 	return 0;
 }
@@ -332,7 +438,15 @@ sse_on_keepalive(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < sse_max; i++) {
 		struct sse_client *c = &sse_clients[i];
 
-		if (c->fd == -1 || now - c->last_ms < SSE_KEEPALIVE_MS - 100)
+		if (c->fd == -1)
+			continue;
+		/* Nothing taken for a long time with a full buffer: stuck. */
+		if (sse_bufsize - (c->end - c->start) < SSE_RESERVE + 64 &&
+		    now - c->taken_ms > SSE_STUCK_MS) {
+			sse_cut(c, events_latest() + 1);
+			continue;
+		}
+		if (now - c->last_ms < SSE_KEEPALIVE_MS - 100)
 			continue;
 		if (sse_append(c, ": keepalive\n\n", 13, "", 0, "", 0) == 0) {
 			c->last_ms = now;

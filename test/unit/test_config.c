@@ -1050,6 +1050,24 @@ test_paths(void)
 
 	CHECK(refused("[collector]\nstate_dir =\n", 2, "is empty"));
 	CHECK(refused("[collector]\nlog_dir =\n", 2, "is empty"));
+
+	/*
+	 * kmsg_path = off turns the kernel watcher off: the word is kept as
+	 * it is (kmsgwatch_init() knows it), not taken as a file next to
+	 * the config.  A file named off is still ./off.
+	 */
+	CHECK(accepted("[collector]\nkmsg_path = off\n"));
+	CHECK(strcmp(cf.kmsg_path, "off") == 0);
+	config_free(&cf);
+	CHECK(accepted("[collector]\nkmsg_path = ./off\n"));
+	snprintf(want, sizeof(want), "%.*s/./off", PATH_MAX, tmpdir);
+	CHECK(strcmp(cf.kmsg_path, want) == 0);
+	config_free(&cf);
+	CHECK(accepted("[collector]\nkmsg_path = kmsg.fifo\n"));
+	snprintf(want, sizeof(want), "%.*s/kmsg.fifo", PATH_MAX, tmpdir);
+	CHECK(strcmp(cf.kmsg_path, want) == 0);
+	config_free(&cf);
+	CHECK(refused("[collector]\nkmsg_path =\n", 2, "is empty"));
 }
 
 static void
