@@ -18,6 +18,7 @@
 #include "events.h"
 #include "history.h"
 #include "ingest.h"
+#include "journal.h"
 #include "json.h"
 #include "logstore.h"
 #include "metrics.h"
@@ -38,6 +39,7 @@
 static struct ingest	api_ingest;
 
 static void	api_runner_json(struct jw *, const struct runner *);
+static void	api_journal_json(struct jw *);
 static void	api_run_json(struct jw *, const struct run *);
 static void	api_hist_json(struct jw *, const struct hist_entry *);
 static int	api_runs_put(struct jw *, const struct run *,
@@ -55,6 +57,30 @@ static void	api_hist_log(struct evhttp_request *,
 		    const struct hist_entry *, const struct query *);
 static int	api_seq_param(struct evhttp_request *, const struct query *,
 		    const char *, uint64_t *);
+
+static void
+api_journal_json(struct jw *w)
+{
+	struct journal_stats	js;
+
+	journal_stats(&js);
+	jw_obj_begin(w, "journal");
+	jw_bool(w, "open", js.open);
+	jw_uint(w, "segments", js.segments);
+	jw_uint(w, "bytes", js.bytes);
+	jw_uint(w, "max_bytes", api_cf->journal_bytes);
+	jw_uint(w, "first_seq", js.first_seq);
+	jw_uint(w, "last_seq", js.last_seq);
+	jw_uint(w, "torn_records_cut", js.torn);
+	jw_uint(w, "corrupt_segments", js.corrupt);
+	jw_uint(w, "write_errors", js.write_errors);
+	jw_uint(w, "pruned_segments", js.pruned_segments);
+	if (js.set_aside_path != NULL && js.set_aside_path[0] != '\0')
+		jw_str(w, "set_aside", js.set_aside_path);
+	else
+		jw_null(w, "set_aside");
+	jw_obj_end(w);
+}
 
 void
 api_status(struct evhttp_request *req)
@@ -95,7 +121,9 @@ api_status(struct evhttp_request *req)
 	jw_uint(&w, "clients", sse_nclients());
 	jw_uint(&w, "cut", sse_ncut());
 	jw_uint(&w, "gaps", sse_ngaps());
+	jw_uint(&w, "resets", sse_nresets());
 	jw_obj_end(&w);
+	api_journal_json(&w);
 	jw_obj_begin(&w, "logs");
 	jw_str(&w, "root", api_store->root);
 	jw_uint(&w, "bytes", api_store->total);
@@ -588,14 +616,41 @@ api_seq_param(struct evhttp_request *req, const struct query *q,
 	return 0;
 }
 
+/*
+ * Append one stored envelope unless it does not fit; 0, or -1 to stop
+ * before it (it comes on the next page).
+ */
+static int
+api_event_out(struct jw *w, const char *p1, size_t n1, const char *p2,
+    size_t n2)
+{
+	if (w->len + n1 + n2 + 64 > sizeof(api_out))
+		return -1;
+	/* A stored envelope may wrap around the ring: two pieces. */
+	jw_raw(w, NULL, p1, n1);
+	jw_raw(w, JW_CONTINUE, p2, n2);
+	return 0;
+}
+
+/*
+ * Events after from_seq: those older than the ring from the journal, then
+ * the ring's.  "dropped" counts what neither keeps any more; a from_seq
+ * past the latest (another state_dir, a wiped journal) is answered with
+ * "reset":true and next_seq at the latest, never an empty silence.
+ */
 void
 api_events(struct evhttp_request *req, const struct query *q)
 {
-	const char	*type = query_get(q, "type");
-	struct ev_view	 v;
-	struct jw	 w;
-	uint64_t	 from, limit = 100, seq, next, oldest, latest;
-	size_t		 n = 0;
+	static char		 rec[16 * 1024 * 1024];	/* event_max_bytes max */
+	const char		*type = query_get(q, "type");
+	char			 rtype[EVENT_TYPE_MAX + 1];
+	struct journal_cursor	 jc;
+	struct ev_view		 v;
+	struct jw		 w;
+	uint64_t		 from, limit = 100, seq, next, oldest, latest;
+	uint64_t		 kept, got;
+	size_t			 n = 0, len;
+	int			 reset = 0;
 
 	if (api_seq_param(req, q, "from_seq", &from) == -1 ||
 	    api_seq_param(req, q, "limit", &limit) == -1)
@@ -610,11 +665,38 @@ api_events(struct evhttp_request *req, const struct query *q)
 	}
 	oldest = events_oldest();
 	latest = events_latest();
+	kept = journal_first_seq();
+	if (kept == 0 || (oldest != 0 && oldest < kept))
+		kept = oldest;
+	if (from > latest) {
+		reset = 1;
+		from = latest;
+	}
 	jw_init(&w, api_out, sizeof(api_out), -1);
 	jw_obj_begin(&w, NULL);
 	jw_arr_begin(&w, "events");
-	seq = from + 1 < oldest ? oldest : from + 1;
+	seq = kept != 0 && from + 1 < kept ? kept : from + 1;
 	next = from;
+	/* Older than the ring: from the journal. */
+	if (seq <= latest && (oldest == 0 || seq < oldest)) {
+		journal_cursor_init(&jc, seq);
+		while (n < limit && journal_cursor_next(&jc, rec, sizeof(rec),
+		    &got, &len) == 1 && (oldest == 0 || got < oldest)) {
+			if (events_type_of(rec, len, rtype, sizeof(rtype)) ==
+			    -1 || (type != NULL && strcmp(type, rtype) != 0)) {
+				next = seq = got;
+				seq++;
+				continue;
+			}
+			if (api_event_out(&w, rec, len, "", 0) == -1)
+				goto done;
+			next = got;
+			seq = got + 1;
+			n++;
+		}
+		if (oldest != 0 && seq < oldest)
+			seq = oldest;
+	}
 	for (; seq <= latest && n < limit && seq != 0; seq++) {
 		if (events_get(seq, &v) == -1)
 			continue;
@@ -623,19 +705,19 @@ api_events(struct evhttp_request *req, const struct query *q)
 			continue;
 		}
 		/* Stop before an answer that would not fit; it comes next. */
-		if (w.len + v.n1 + v.n2 + 64 > sizeof(api_out))
+		if (api_event_out(&w, v.p1, v.n1, v.p2, v.n2) == -1)
 			break;
-		/* A stored envelope may wrap around the ring: two pieces. */
-		jw_raw(&w, NULL, v.p1, v.n1);
-		jw_raw(&w, JW_CONTINUE, v.p2, v.n2);
 		next = seq;
 		n++;
 	}
+done:
 	jw_arr_end(&w);
 	jw_uint(&w, "next_seq", next);
-	jw_uint(&w, "oldest_seq", oldest);
+	jw_uint(&w, "oldest_seq", kept);
 	jw_uint(&w, "latest_seq", latest);
-	jw_uint(&w, "dropped", oldest > from + 1 ? oldest - from - 1 : 0);
+	jw_uint(&w, "dropped", kept > from + 1 ? kept - from - 1 : 0);
+	if (reset)
+		jw_bool(&w, "reset", 1);
 	jw_obj_end(&w);
 	api_reply(req, 200, &w);
 }
@@ -670,8 +752,15 @@ api_stream(struct evhttp_request *req, const struct query *q)
 		api_error(req, 400, "INVALID_PARAMS", 0, "bad type filter");
 		return;
 	}
-	if (replay != NULL)
-		next = events_oldest() ? events_oldest() : 1;
+	if (replay != NULL) {
+		/* The oldest event kept, in the journal or else the ring. */
+		next = journal_first_seq();
+		if (next == 0 || (events_oldest() != 0 &&
+		    events_oldest() < next))
+			next = events_oldest();
+		if (next == 0)
+			next = events_latest() + 1;
+	}
 	else if (last != NULL || query_get(q, "from_seq") != NULL)
 		next = after + 1;
 	else

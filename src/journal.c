@@ -554,6 +554,13 @@ journal_open(const char *dir, uint64_t max_bytes, size_t max_record)
 	}
 	jr_last = prev;
 	jr_resume();
+	/*
+	 * A damaged segment left holding no record still has its name: new
+	 * segments must sort after it, and seqs it may have held must not
+	 * be issued again.
+	 */
+	if (jr_nseg > 0 && jr_segs[jr_nseg - 1].first > jr_last)
+		jr_last = jr_segs[jr_nseg - 1].first;
 	jr_last_sync = timefmt_mono_ms() - JOURNAL_SYNC_MS;
 	jr_gen++;
 	jr_isopen = 1;

@@ -145,8 +145,14 @@ void		 journal_cursor_init(struct journal_cursor *, uint64_t seq);
 int		 journal_cursor_next(struct journal_cursor *, char *buf,
 		    size_t cap, uint64_t *seq, size_t *len);
 
-uint64_t	 journal_first_seq(void);	/* 0 when empty */
-uint64_t	 journal_last_seq(void);	/* 0 when empty */
+/* The oldest record kept; 0 when there is none. */
+uint64_t	 journal_first_seq(void);
+/*
+ * The newest seq recorded, and so the floor for the next append; 0 when
+ * empty.  After a damaged segment that kept no record it is that
+ * segment's first_seq, so seqs it may have held are not issued again.
+ */
+uint64_t	 journal_last_seq(void);
 void		 journal_stats(struct journal_stats *);
 
 #endif /* JOURNAL_H */

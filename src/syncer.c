@@ -60,7 +60,7 @@ struct syncer_done {
 	int32_t		pad;
 };
 
-enum syncer_where { SL_FREE, SL_QUEUED, SL_SENT, SL_SPARE };
+enum syncer_where { SL_FREE, SL_QUEUED, SL_SENT, SL_INLINE };
 
 struct syncer_slot {
 	TAILQ_ENTRY(syncer_slot) entry;
@@ -78,6 +78,7 @@ TAILQ_HEAD(syncer_list, syncer_slot);
 static struct {
 	int			 on;	/* between init and drain */
 	int			 draining;
+	int			 full;	/* every slot taken (logged once) */
 	struct event_base	*base;
 	struct event		 ev_read, ev_write, ev_retry;
 	int			 sock;	/* our end, -1 without a helper */
@@ -94,7 +95,7 @@ static struct {
 
 static struct syncer_slot	syncer_slots[SYNCER_SLOTS];
 /* The request done inline when every slot is taken. */
-static struct syncer_slot	syncer_spare = { .where = SL_SPARE, .fd = -1 };
+static struct syncer_slot	syncer_spare = { .where = SL_INLINE, .fd = -1 };
 
 static void	syncer_helper(int, int) __attribute__((noreturn));
 static int	syncer_serve(int);
@@ -424,7 +425,7 @@ syncer_lost(const char *how, int reaped)
 		s->msg.flags |= SYNCER_REDO;
 		if (s->tries >= SYNCER_TRIES) {
 			/* Perhaps what kills them: do it here. */
-			s->where = SL_SPARE;
+			s->where = SL_INLINE;
 			syncer_inline(s);
 			continue;
 		}
@@ -538,7 +539,7 @@ syncer_flush(int on_write)
 		    s->msg.from[0] != '\0' ? s->msg.from : "a file");
 		TAILQ_REMOVE(&sy.queued, s, entry);
 		sy.nqueued--;
-		s->where = SL_SPARE;
+		s->where = SL_INLINE;
 		syncer_inline(s);
 	}
 	event_del(&sy.ev_write);
@@ -621,6 +622,7 @@ syncer_finish(struct syncer_slot *s, const struct syncer_done *d)
 		return;
 	s->where = SL_FREE;
 	TAILQ_INSERT_TAIL(&sy.freel, s, entry);
+	sy.full = 0;
 }
 
 /* Do `s` here and now, blocking the loop; `s` is on no list. */
@@ -647,9 +649,10 @@ syncer_take(int op, int fd, const char *from, const char *to)
 	int			 n;
 
 	if (!sy.on || (s = TAILQ_FIRST(&sy.freel)) == NULL) {
-		if (sy.on)
+		if (sy.on && !sy.full)
 			log_warnx("syncer: all %d slots taken; working "
-			    "inline", SYNCER_SLOTS);
+			    "inline until one is free", SYNCER_SLOTS);
+		sy.full = sy.on;
 		s = &syncer_spare;
 	} else {
 		TAILQ_REMOVE(&sy.freel, s, entry);
@@ -804,7 +807,7 @@ syncer_drain(int timeout_ms)
 			TAILQ_REMOVE(&sy.queued, s, entry);
 			sy.nqueued--;
 		}
-		s->where = SL_SPARE;
+		s->where = SL_INLINE;
 		syncer_inline(s);
 	}
 	/* The helper sees its pipe close and exits. */

@@ -172,7 +172,7 @@ fz_run(uint64_t max_bytes, const uint8_t *data, size_t size)
 	if (journal_open(fz_dir, max_bytes, FZ_REC) == -1)
 		return;
 	n = journal_replay(0, fz_on_record, &all);
-	if (n < 0 || (uint64_t)n != all.n || all.last != journal_last_seq())
+	if (n < 0 || (uint64_t)n != all.n || all.last > journal_last_seq())
 		abort();
 	if (journal_replay(1 + size * 7, fz_on_record, &part) < 0 ||
 	    part.n > all.n || part.last != all.last)
@@ -185,10 +185,10 @@ fz_run(uint64_t max_bytes, const uint8_t *data, size_t size)
 	last = journal_last_seq();
 	for (i = 0; i < 40; i++) {
 		len = size > 0 ? (data[i % size] * 3u) % (FZ_REC + 1) : i;
-		if (journal_append(last + 1 + i, (const char *)data,
+		if (journal_append(last + 1, (const char *)data,
 		    len < size ? len : size, buf, len < size ? 0 :
 		    len - size) == 0)
-			last = last + 1 + i;
+			last++;
 		if (i % 5 == 0 && journal_cursor_next(&c, buf, sizeof(buf),
 		    &seq, &len) == -1)
 			abort();
