@@ -459,7 +459,11 @@ jr_verify(struct jr_seg *s, int last, uint64_t *prev)
 	s->size = off;
 }
 
-/* Go on appending in the last segment, unless it holds no record. */
+/*
+ * Go on appending in the last segment.  One holding no record is removed
+ * (its name may be the next seq); an older one that becomes the last has
+ * its damaged tail cut, so nothing is ever appended after bad bytes.
+ */
 static void
 jr_resume(void)
 {
@@ -470,15 +474,25 @@ jr_resume(void)
 		return;
 	s = &jr_segs[jr_nseg - 1];
 	if (s->lo == 0) {
-		/* Its name may be the next seq: it must not linger. */
 		jr_remove_at_open(s, "holds no record");
 		jr_total -= s->size;
-		jr_nseg--;
-		return;
+		if (--jr_nseg == 0)
+			return;
+		s--;
+	}
+	jr_path(path, sizeof(path), s->name);
+	if (s->end < s->size) {
+		log_warnx("journal: %s: now the last segment, cut at byte %llu",
+		    s->name, (unsigned long long)s->end);
+		if (truncate(path, (off_t)s->end) == -1) {
+			log_warn("journal: truncate %s", path);
+			return;
+		}
+		jr_total -= s->size - s->end;
+		s->size = s->end;
 	}
 	if (s->size >= jr_target)
 		return;
-	jr_path(path, sizeof(path), s->name);
 	jr_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (jr_fd == -1)
 		log_warn("journal: open %s", path);

@@ -475,8 +475,6 @@ runner_ended(struct runner *r, int status_known, int wstatus)
 	evtimer_del(&r->timer);
 	r->run = NULL;
 	run_end(run, status_known, wstatus);
-	if (!run->ei.unreapable)
-		live_remove(r->rc->name);
 	if (run->ei.abnormal)
 		r->abnormal_ends++;
 	else
@@ -491,6 +489,8 @@ runner_ended(struct runner *r, int status_known, int wstatus)
 	runner_event(r, run, run->ei.abnormal ? "runner_failed" :
 	    "runner_exited", run->ei.abnormal ? runner_failed_data :
 	    runner_exited_data);
+	if (!run->ei.unreapable)
+		live_remove(r->rc->name);
 	run_finish(run);
 	if (!run->ei.unreapable)
 		runner_leftover(r, run->pid);

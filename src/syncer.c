@@ -79,6 +79,7 @@ static struct {
 	int			 on;	/* between init and drain */
 	int			 draining;
 	int			 full;	/* every slot taken (logged once) */
+	int			 blocked;	/* the socket was full */
 	struct event_base	*base;
 	struct event		 ev_read, ev_write, ev_retry;
 	int			 sock;	/* our end, -1 without a helper */
@@ -354,6 +355,7 @@ syncer_spawn(void)
 	event_assign(&sy.ev_write, sy.base, sy.sock, EV_WRITE,
 	    syncer_on_write, NULL);
 	event_add(&sy.ev_read, NULL);
+	sy.blocked = 0;
 	log_info("syncer: helper pid %ld started", (long)pid);
 	syncer_flush(0);
 	return 0;
@@ -522,6 +524,7 @@ syncer_flush(int on_write)
 			continue;
 		}
 		if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+			sy.blocked = 1;
 			if (!on_write || sent > 0 || sy.nsent == 0)
 				event_add(&sy.ev_write, NULL);
 			return;
@@ -551,6 +554,7 @@ syncer_on_write(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	sy.blocked = 0;
 	syncer_flush(1);
 }
 
@@ -590,6 +594,8 @@ syncer_on_read(evutil_socket_t fd, short what, void *arg)
 		sy.nsent--;
 		syncer_finish(s, &d);
 	}
+	/* The helper has taken messages off the socket: room again. */
+	sy.blocked = 0;
 	syncer_flush(0);
 }
 
@@ -698,7 +704,9 @@ syncer_submit(struct syncer_slot *s)
 	s->where = SL_QUEUED;
 	TAILQ_INSERT_TAIL(&sy.queued, s, entry);
 	sy.nqueued++;
-	syncer_flush(0);
+	/* Behind a full socket: it goes when the queue moves. */
+	if (!sy.blocked)
+		syncer_flush(0);
 }
 
 void

@@ -2,7 +2,7 @@
 # throughput.sh -- how fast crashtrail stores its runners' stderr, against
 # supervisord and against a minimal epoll copier (this machine's limit).
 #
-# usage: sh test/bench/throughput.sh
+# usage: sh test/bench/throughput.sh	(make bench: N="1 16" REPS=2 BYTES=...)
 #
 # It builds its own helpers (blast.c, copier.c, measure.c beside it) with
 # $CC; the crashtrail binary comes from `make`.
@@ -15,19 +15,33 @@
 #   crashtrail   $CRASHTRAIL run -c FILE, one [runner:wK] per writer
 #   supervisord  nodaemon, one [program:wK] per writer, no log rotation
 #
+# Nothing caps what is stored: crashtrail runs with log_max_bytes = 0 and
+# log_quota_bytes = 0, supervisord with *_logfile_maxbytes = 0.
+#
 # measure.c starts a contender, sums the sizes of its *.stderr.log files
 # every 20 ms, and stops it (SIGTERM; the copier exits by itself) as soon
-# as every byte is there.  The contenders take turns: copier, crashtrail,
-# supervisord, then again, BENCH_REPEAT rounds per N.  Reported:
+# as every byte is there, or when they stopped growing for BENCH_STALL
+# seconds (a dropped byte shows up as a "stalled" run, not as a fast
+# one).  The contenders take turns: copier, crashtrail, supervisord, then
+# again, BENCH_REPEAT interleaved rounds per N.  Every run prints the
+# bytes stored (the log files' total size once the contender stopped)
+# against the bytes written, and for crashtrail its own account from
+# GET /v1/status just before it is stopped ("logs" "bytes", which also
+# counts its reports, and "dropped_bytes").  Reported:
 #
 #   MB/s       TOTAL / wall seconds (MB = 10^6 bytes); wall seconds run from
 #              the contender's fork to the poll that saw every byte, so they
 #              include its start-up ("1st B s": the fork to the first byte)
 #   steady     TOTAL / (wall - 1st B) seconds: MB/s without the start-up
 #   x copier   MB/s / the copier's MB/s at the same N
-#   CPU s/GB   the contender's own CPU time per 10^9 bytes: utime + stime of
-#              its pid only (not of its writers), from /proc/PID/stat just
-#              before it is stopped; the copier reports its own rusage
+#   CPU s/GB   the contender's CPU time per 10^9 bytes: utime + stime of
+#              its process tree without the writers (crashtrail: the daemon
+#              and its syncer helper), from /proc/PID/stat once its CPU time
+#              stopped growing after the last byte (so a digest or fsync
+#              after the last byte counts), just before it is stopped; the
+#              copier reports its own rusage (which includes its fsyncs)
+#   x copier   (CPU) the median over rounds of crashtrail's CPU s/GB / the
+#              copier's in the same round
 #   RSS MiB    its peak RSS: VmHWM just before it is stopped (copier:
 #              ru_maxrss)
 #   check      every log file compared with what its writer wrote (cksum)
@@ -36,16 +50,22 @@
 #   BENCH_N        writer counts (default "1 16 64")
 #   BENCH_BYTES    total bytes per run, split evenly (default 1073741824)
 #   BENCH_TIMEOUT  seconds one contender may take (default 300)
+#   BENCH_STALL    seconds without a new stored byte that end a run as
+#                  "stalled" (default 10)
 #   BENCH_REPEAT   rounds per N (default 5); the table shows the median
-#                  (RSS: the largest) and the range of MB/s
+#                  (RSS: the largest) and the range (min-max) of MB/s and
+#                  CPU s/GB
 #   BENCH_VERIFY   1 checks every log file's contents, 0 skips (default 1)
 #   BENCH_WARMUP   1 writes and deletes TOTAL bytes before each run, so that
 #                  no contender pays for pages the VM gave back (default 1)
 #   CRASHTRAIL     the daemon (default: crashtrail at the repository root)
 #   SUPERVISORD    supervisord (default: supervisord from PATH)
 #   CC, CFLAGS     compiler for the helpers (default: cc, -O2)
+#   BENCH_SUMMARY  a file to append the short summary table to (make bench
+#                  prints it at the end, after latency.py's)
 #
-# Everything runs in a mktemp -d directory under /tmp, removed on exit.
+# Everything runs in a mktemp -d directory under /tmp (BENCH_TMPDIR), removed
+# on exit; it needs about twice BENCH_BYTES free (checked first).
 
 set -eu
 
@@ -55,6 +75,9 @@ root=$(cd "$here/../.." && pwd)
 BENCH_N=${BENCH_N:-"1 16 64"}
 BENCH_BYTES=${BENCH_BYTES:-1073741824}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
+BENCH_STALL=${BENCH_STALL:-10}
+BENCH_TMPDIR=${BENCH_TMPDIR:-/tmp}
+BENCH_SUMMARY=${BENCH_SUMMARY:-}
 BENCH_REPEAT=${BENCH_REPEAT:-5}
 BENCH_VERIFY=${BENCH_VERIFY:-1}
 BENCH_WARMUP=${BENCH_WARMUP:-1}
@@ -79,6 +102,7 @@ isnum()
 
 isnum "$BENCH_BYTES" || die "BENCH_BYTES must be a positive integer"
 isnum "$BENCH_TIMEOUT" || die "BENCH_TIMEOUT must be a positive integer"
+isnum "$BENCH_STALL" || die "BENCH_STALL must be a positive integer"
 isnum "$BENCH_REPEAT" || die "BENCH_REPEAT must be a positive integer"
 [ -n "$BENCH_N" ] || die "BENCH_N is empty"
 for n in $BENCH_N; do
@@ -104,7 +128,15 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-tmp=$(mktemp -d /tmp/crashtrail-bench.XXXXXX)
+# Room for one run's logs and the warm-up file of the next, with a margin.
+df -h "$BENCH_TMPDIR" >&2
+_avail=$(df -Pk "$BENCH_TMPDIR" | awk 'NR == 2 { print $4 }')
+_need=$((BENCH_BYTES / 1024 * 2 + 262144))
+[ "${_avail:-0}" -ge "$_need" ] ||
+    die "$BENCH_TMPDIR: ${_avail:-?} KiB free, need $_need (2 x BENCH_BYTES)"
+
+load0=$(cut -d ' ' -f 1-3 /proc/loadavg)
+tmp=$(mktemp -d "$BENCH_TMPDIR/crashtrail-bench.XXXXXX")
 bin=$tmp/bin
 results=$tmp/results
 mkdir "$bin"
@@ -150,13 +182,14 @@ field()
 # script reaches the trap (and measure's pid) at once; sets $res.
 measure()
 {
-	"$bin/measure" -t "$BENCH_TIMEOUT" "$@" >"$run/result" &
+	"$bin/measure" -t "$BENCH_TIMEOUT" -S "$BENCH_STALL" -x blast "$@" \
+	    >"$run/result" &
 	mpid=$!
 	wait "$mpid" || :
 	mpid=
 	res=$(cat "$run/result")
 	[ -n "$res" ] || res="status=error wall_s=-1 first_s=-1 bytes=0 \
-cpu_s=-1 hwm_kib=-1 exit=-1"
+cpu_s=-1 cpu_self_s=-1 procs=0 hwm_kib=-1 exit=-1 api_bytes=-1 api_dropped=-1"
 }
 
 # logsum WHO K: cksum of all that writer K's log files hold, in name order.
@@ -198,24 +231,40 @@ verify()
 	fi
 }
 
-# record WHO [NOTE]: appends one result row from $res and $check.
+# record WHO [NOTE]: appends one result row from $res and $check, and
+# says how many of the bytes written were stored.
 record()
 {
-	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$1" "$n" "$rep" \
+	_stored=$(field bytes "$res")
+	_drop=$(field api_dropped "$res")
+	_sw="stored=$_stored/$total"
+	if [ "$_stored" -ne "$total" ] 2>/dev/null; then
+		_sw="$_sw MISSING $((total - _stored)) bytes"
+	else
+		_sw="$_sw all"
+	fi
+	if [ "${_drop:--1}" -gt 0 ] 2>/dev/null; then
+		_sw="$_sw, DROPPED $_drop bytes (status)"
+	fi
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' \
+	    "$1" "$n" "$rep" \
 	    "$(field status "$res")" "$(field wall_s "$res")" \
-	    "$(field first_s "$res")" "$(field bytes "$res")" \
+	    "$(field first_s "$res")" "$_stored" \
 	    "$(field cpu_s "$res")" "$(field hwm_kib "$res")" \
 	    "$(field exit "$res")" "$check" \
-	    "$(printf '%s' "${2:-}" | tr '|' '/')" >>"$results"
-	printf '  %-12s %s check=%s %s\n' "$1" "$res" "$check" "${2:-}" >&2
+	    "$(printf '%s' "${2:-}" | tr '|' '/')" "$total" \
+	    "$(field api_bytes "$res")" "${_drop:--1}" \
+	    "$(field cpu_self_s "$res")" "$(field procs "$res")" >>"$results"
+	printf '  %-12s %s check=%s %s %s\n' "$1" "$res" "$check" "$_sw" \
+	    "${2:-}" >&2
 }
 
 # skip WHO WHY: appends a row for a contender that cannot run (once per N).
 skip()
 {
 	[ "$rep" -eq 1 ] || return 0
-	printf '%s|%s|%s|skipped|-1|-1|0|-1|-1|-1|-|%s\n' "$1" "$n" "$rep" \
-	    "$2" >>"$results"
+	printf '%s|%s|%s|skipped|-1|-1|0|-1|-1|-1|-|%s|%s|-1|-1|-1|0\n' \
+	    "$1" "$n" "$rep" "$2" "$total" >>"$results"
 	printf '  %-12s skipped: %s\n' "$1" "$2" >&2
 }
 
@@ -247,10 +296,10 @@ bench_copier()
 	    "$bin/copier" "$run/logs" "$n" "$per" "$bin/blast"
 	# The copier has exited: take its own account of CPU and RSS.
 	_self=$(sed -n 's/^copier: cpu_s=\([0-9.]*\) maxrss_kib=\([0-9]*\)$/'\
-'cpu_s=\1 hwm_kib=\2/p' "$run/copier.out")
+'cpu_s=\1 cpu_self_s=\1 hwm_kib=\2/p' "$run/copier.out")
 	if [ -n "$_self" ]; then
-		res=$(printf '%s\n' "$res" |
-		    sed 's/ cpu_s=[^ ]* hwm_kib=[^ ]*//')" $_self"
+		res=$(printf '%s\n' "$res" | sed -e 's/ cpu_s=[^ ]*//' \
+		    -e 's/ cpu_self_s=[^ ]*//' -e 's/ hwm_kib=[^ ]*//')" $_self"
 	fi
 	verify copier
 	_note=
@@ -284,8 +333,8 @@ bench_crashtrail()
 			_k=$((_k + 1))
 		done
 	} >"$_conf"
-	measure -o "$run/crashtrail.log" "$total" "$run/ct-logs" \
-	    "$CRASHTRAIL" run -c "$_conf"
+	measure -o "$run/crashtrail.log" -s "$run/ct-state/crashtrail.sock" \
+	    "$total" "$run/ct-logs" "$CRASHTRAIL" run -c "$_conf"
 	verify crashtrail
 	_note=
 	case $(field status "$res"):$(field exit "$res") in

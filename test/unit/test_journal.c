@@ -65,6 +65,7 @@ static void	test_torn_case(const char *, const unsigned char *, size_t,
 		    size_t, long, int);
 static void	test_torn(void);
 static void	test_corrupt_older(void);
+static void	test_damaged_last(void);
 static void	test_prune(void);
 static void	test_set_aside(void);
 static void	test_cursor(void);
@@ -412,6 +413,66 @@ test_corrupt_older(void)
 	CHECK(fsize(path) == 16 + 127 * 1024);	/* left as it was */
 	CHECK(replay_all(&s) == 300 - 127 + 9 && !s.bad && s.gaps == 1);
 	CHECK(append_seq(301, 10, 0) == 0);
+	journal_close();
+}
+
+/*
+ * Found by fuzz_journal: when the last segment holds no record and goes,
+ * the segment before it becomes the last.  Its damaged tail is cut (no
+ * append may follow bad bytes), and a damaged segment's name stays a
+ * floor for the next seq (a new segment must sort after it).
+ */
+static void
+test_damaged_last(void)
+{
+	struct journal_stats	st;
+	struct seen		s;
+	char			dir[PATH_MAX], path[PATH_MAX];
+	unsigned char		b = 0xff;
+	int			fd;
+
+	sub(dir, "damaged");
+	CHECK(journal_open(dir, 1024 * 1024, REC) == 0);
+	CHECK(append_range(1, 200, 1000) == 0);	/* segments 1 and 128 */
+	journal_close();
+	/* Damage record 10 of segment 1; tear segment 128 at its start. */
+	segpath(path, dir, 1);
+	fd = open(path, O_RDWR);
+	CHECK(fd != -1 && pwrite(fd, &b, 1, 16 + 9 * 1024 + 30) == 1);
+	close(fd);
+	segpath(path, dir, 128);
+	CHECK(truncate(path, 16 + 10) == 0);
+	CHECK(journal_open(dir, 1024 * 1024, REC) == 0);
+	journal_stats(&st);
+	CHECK(st.corrupt == 1 && st.torn == 1 && st.segments == 1);
+	CHECK(fsize(path) == -1);
+	segpath(path, dir, 1);
+	CHECK(fsize(path) == 16 + 9 * 1024);
+	CHECK(journal_last_seq() == 9);
+	CHECK(append_range(10, 12, 100) == 0);
+	journal_close();
+	CHECK(journal_open(dir, 1024 * 1024, REC) == 0);
+	journal_stats(&st);
+	CHECK(st.corrupt == 0 && st.torn == 0 && journal_last_seq() == 12);
+	CHECK(replay_all(&s) == 12 && !s.bad && s.gaps == 0);
+	journal_close();
+
+	/* Segment 1 damaged at its first record, segment 13 empty. */
+	fd = open(path, O_RDWR);
+	CHECK(fd != -1 && pwrite(fd, &b, 1, 16 + 30) == 1);
+	close(fd);
+	segpath(path, dir, 13);
+	write_file(path, "CTJRNL\001\000\015\000\000\000\000\000\000\000", 16);
+	CHECK(journal_open(dir, 1024 * 1024, REC) == 0);
+	journal_stats(&st);
+	CHECK(st.corrupt == 1 && st.first_seq == 0 && st.segments == 1);
+	CHECK(journal_last_seq() == 1);		/* the damaged one's name */
+	CHECK(append_seq(2, 100, 0) == 0 && append_seq(3, 100, 1) == 0);
+	journal_stats(&st);
+	CHECK(st.write_errors == 0 && st.segments == 1);	/* appended to 1 */
+	journal_close();
+	CHECK(journal_open(dir, 1024 * 1024, REC) == 0);
+	CHECK(replay_all(&s) == 2 && s.first == 2 && !s.bad);
 	journal_close();
 }
 
@@ -766,6 +827,7 @@ main(void)
 	test_roundtrip();
 	test_torn();
 	test_corrupt_older();
+	test_damaged_last();
 	test_prune();
 	test_set_aside();
 	test_cursor();
