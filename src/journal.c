@@ -26,24 +26,28 @@
 
 /* One segment file, in the fixed array kept oldest first. */
 struct jr_seg {
-	uint64_t	first;		/* from its name, equal to its header's */
-	uint64_t	lo, hi;		/* seq of its first and last record; 0 = none */
-	uint64_t	size;		/* bytes on disk: what the bound counts */
+	uint64_t	first;		/* its name, equal to its header's */
+	uint64_t	lo, hi;		/* first and last record seq; 0: none */
+	uint64_t	size;		/* on disk: what the bound counts */
 	uint64_t	end;		/* end of its last good record */
 	uint64_t	payload;	/* payload bytes of its records */
 	char		name[JR_NAMELEN + 1];
 };
 
+/*
+ * jr_fd appends to the last segment (-1: the next append starts one);
+ * reads go through one cached descriptor, jr_rfd on segment jr_rfd_seg.
+ */
 static struct jr_seg	 jr_segs[JOURNAL_SEGS];
 static size_t		 jr_nseg;
-static char		 jr_dir[PATH_MAX - 64];	/* room for a name after it */
+static char		 jr_dir[PATH_MAX - 64];	/* leaves room for a name */
 static int		 jr_isopen;
-static int		 jr_fd = -1;	/* last segment, O_WRONLY|O_APPEND; -1: roll */
-static int		 jr_rfd = -1;	/* one cached read fd ... */
-static uint64_t		 jr_rfd_seg;	/* ... on the segment of this first */
+static int		 jr_fd = -1;
+static int		 jr_rfd = -1;
+static uint64_t		 jr_rfd_seg;
 static uint64_t		 jr_max_bytes, jr_target, jr_total, jr_last;
 static size_t		 jr_max_record;
-static unsigned char	*jr_buf;	/* max_record bytes, from open to close */
+static unsigned char	*jr_buf;	/* max_record bytes, open to close */
 static uint64_t		 jr_gen;	/* bumped by each open, for cursors */
 static int		 jr_dirty;	/* appended since the last fsync */
 static int		 jr_werr_said;	/* a write error was logged */
@@ -393,8 +397,8 @@ jr_set_aside(void)
 
 	for (i = 0; i < 100 && rc == -1; i++) {
 		if (i == 0)
-			snprintf(jr_aside, sizeof(jr_aside), "%s.set-aside-%lld",
-			    jr_dir, now);
+			snprintf(jr_aside, sizeof(jr_aside),
+			    "%s.set-aside-%lld", jr_dir, now);
 		else
 			snprintf(jr_aside, sizeof(jr_aside),
 			    "%s.set-aside-%lld.%d", jr_dir, now, i);

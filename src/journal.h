@@ -40,23 +40,26 @@
 #define JOURNAL_MAGIC		"CTJRNL"
 #define JOURNAL_VERSION		1
 #define JOURNAL_HDR		16	/* segment header */
-#define JOURNAL_RECHDR		24	/* record header, check bytes included */
+#define JOURNAL_RECHDR		24	/* record header with its check */
 #define JOURNAL_SEGS		64	/* segments kept at most */
-#define JOURNAL_SYNC_MS		1000	/* fsync the active segment at most this often */
+#define JOURNAL_SYNC_MS		1000	/* least ms between fsyncs */
 
-/* For /v1/status.  Counters count since the last journal_open(). */
+/*
+ * For /v1/status.  Counters count since the last journal_open();
+ * set_aside_path is static storage, valid until the next open.
+ */
 struct journal_stats {
 	int		 open;		/* 0: running without a journal */
 	size_t		 segments;
 	uint64_t	 bytes;		/* on disk, all segments */
 	uint64_t	 first_seq;	/* 0 when empty */
-	uint64_t	 last_seq;	/* 0 when empty */
-	uint64_t	 torn;		/* torn last record cut at open: 0 or 1 */
+	uint64_t	 last_seq;	/* journal_last_seq() */
+	uint64_t	 torn;		/* torn tail cut at open: 0 or 1 */
 	uint64_t	 corrupt;	/* older segments ended early at open */
-	uint64_t	 write_errors;	/* appends that failed and were cut back */
+	uint64_t	 write_errors;	/* failed appends, cut back */
 	uint64_t	 pruned_segments;
 	uint64_t	 appended;	/* records appended since open */
-	const char	*set_aside_path; /* where a foreign journal went, or "" */
+	const char	*set_aside_path; /* a foreign journal went here; "" */
 };
 
 /*
@@ -66,17 +69,19 @@ struct journal_stats {
  * record still kept, and the caller sees the gap in the seq it gets back.
  */
 struct journal_cursor {
-	uint64_t	 seq;		/* the next record wanted has seq >= this */
-	uint64_t	 seg;		/* first_seq of the segment `off` is in */
-	uint64_t	 off;		/* byte offset of the next record there */
-	uint64_t	 gen;		/* journal_open() that placed it; 0 = none */
+	uint64_t	 seq;		/* next record wanted: seq >= this */
+	uint64_t	 seg;		/* first_seq of the segment of `off` */
+	uint64_t	 off;		/* offset of the next record there */
+	uint64_t	 gen;		/* the open that placed it; 0: none */
 	size_t		 idx;		/* hint: that segment's index */
 };
 
 /*
  * Open (creating it 0750 if missing) the journal in `dir`, verify every
  * record, cut a torn tail of the last segment, prune to the bounds, and
- * get ready to append after the last record.  Segments of another format
+ * get ready to append after the last record.  A last segment left with
+ * no record is removed, and the damaged tail of the one before it (now
+ * the last) is cut too: nothing is appended after bad bytes.  Segments of another format
  * (bad magic, other version, header not matching the name) make the whole
  * directory be renamed to "<dir>.set-aside-<unix seconds>" (never deleted)
  * and an empty journal is started.  The file work here is done inline: it

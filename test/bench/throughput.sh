@@ -52,6 +52,8 @@
 #   BENCH_TIMEOUT  seconds one contender may take (default 300)
 #   BENCH_STALL    seconds without a new stored byte that end a run as
 #                  "stalled" (default 10)
+#   BENCH_LOG_MAX_BYTES  crashtrail's log_max_bytes (default 0, no cap; a cap
+#                  below TOTAL/N shows how a dropped byte is reported)
 #   BENCH_REPEAT   rounds per N (default 5); the table shows the median
 #                  (RSS: the largest) and the range (min-max) of MB/s and
 #                  CPU s/GB
@@ -76,6 +78,7 @@ BENCH_N=${BENCH_N:-"1 16 64"}
 BENCH_BYTES=${BENCH_BYTES:-1073741824}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 BENCH_STALL=${BENCH_STALL:-10}
+BENCH_LOG_MAX_BYTES=${BENCH_LOG_MAX_BYTES:-0}
 BENCH_TMPDIR=${BENCH_TMPDIR:-/tmp}
 BENCH_SUMMARY=${BENCH_SUMMARY:-}
 BENCH_REPEAT=${BENCH_REPEAT:-5}
@@ -329,7 +332,7 @@ bench_crashtrail()
 			printf 'autostart = true\n'
 			printf 'autorestart = never\n'
 			printf 'startsecs = 0\n'
-			printf 'log_max_bytes = 0\n'
+			printf 'log_max_bytes = %s\n' "$BENCH_LOG_MAX_BYTES"
 			_k=$((_k + 1))
 		done
 	} >"$_conf"
@@ -427,8 +430,9 @@ echo "host: $(uname -sr), $(getconf _NPROCESSORS_ONLN) CPUs," \
 echo "data: $tmp ($(stat -f -c %T "$tmp"))"
 echo "contenders: copier; crashtrail: $ctdesc; $svdesc"
 echo "load: $BENCH_BYTES bytes per run in 64 KiB writes, N = $BENCH_N," \
-    "$BENCH_REPEAT round(s)"
+    "$BENCH_REPEAT interleaved round(s); loadavg before: $load0"
 
+t_start=$(date +%s)
 for n in $BENCH_N; do
 	per=$((BENCH_BYTES / n))
 	total=$((per * n))
@@ -443,11 +447,15 @@ for n in $BENCH_N; do
 	done
 	rm -rf "$run"
 done
+load1=$(cut -d ' ' -f 1-3 /proc/loadavg)
+echo "bench took $(($(date +%s) - t_start)) s; loadavg after: $load1" >&2
 
 echo
-awk -F '|' '
-# med(A, G, K): the median of A[G, 1..K].
-function med(a, g, k,	i, j, t, v)
+awk -F '|' -v sumfile="$BENCH_SUMMARY" -v bytes="$BENCH_BYTES" \
+    -v reps="$BENCH_REPEAT" -v cpus="$(getconf _NPROCESSORS_ONLN)" \
+    -v load0="$load0" -v load1="$load1" '
+# sorted(A, G, K, T): T[1..K] = A[G, 1..K] in ascending order.
+function sorted(a, g, k, t,	i, j, v)
 {
 	for (i = 1; i <= k; i++) {
 		v = a[g, i]
@@ -455,9 +463,29 @@ function med(a, g, k,	i, j, t, v)
 			t[j + 1] = t[j]
 		t[j + 1] = v
 	}
+}
+# med(A, G, K): the median of A[G, 1..K].
+function med(a, g, k,	t)
+{
+	split("", t)
+	sorted(a, g, k, t)
 	return k % 2 ? t[(k + 1) / 2] : (t[k / 2] + t[k / 2 + 1]) / 2
 }
+# rng(A, G, K, FMT): "min-max" of A[G, 1..K].
+function rng(a, g, k, fmt,	t)
+{
+	split("", t)
+	sorted(a, g, k, t)
+	return sprintf(fmt "-" fmt, t[1], t[k])
+}
 function num(v, fmt)	{ return v < 0 ? "-" : sprintf(fmt, v) }
+# out(LINE): to stdout and to the summary file.
+function out(line)
+{
+	print line
+	if (sumfile != "")
+		print line >>sumfile
+}
 {
 	g = $1 SUBSEP $2
 	if (!(g in runs)) {
@@ -466,28 +494,36 @@ function num(v, fmt)	{ return v < 0 ? "-" : sprintf(fmt, v) }
 		n[g] = $2
 	}
 	runs[g]++
-	total[g] = $7
+	# Stored against written: every run, completed or not.
+	if ($4 != "skipped") {
+		if ($7 == $13 && $15 <= 0)
+			allstored[g]++
+		else {
+			missing[g] += $13 - $7
+			if ($15 > 0)
+				dropped[g] += $15
+		}
+	}
 	if ($4 != "ok") {
 		if (!(g in fail))
 			fail[g] = $4 == "skipped" ? "skipped" : \
-			    sprintf("%s after %.1f MiB", $4, $7 / 1048576)
+			    sprintf("%s, %.1f of %.1f MiB stored", $4,
+			    $7 / 1048576, $13 / 1048576)
 		if ($12 != "" && !(g in failnote))
 			failnote[g] = $12
 		nfail[g]++
 		next
 	}
 	k = ++ok[g]
-	mbps[g, k] = $7 / $5 / 1e6
-	steady[g, k] = $5 > $6 ? $7 / ($5 - $6) / 1e6 : -1
+	mbps[g, k] = $13 / $5 / 1e6
+	steady[g, k] = $5 > $6 ? $13 / ($5 - $6) / 1e6 : -1
 	wall[g, k] = $5
 	first[g, k] = $6
-	cpugb[g, k] = $8 < 0 ? -1 : $8 / ($7 / 1e9)
+	cpugb[g, k] = $8 < 0 ? -1 : $8 / ($13 / 1e9)
+	byrep_mb[$1, $2, $3] = mbps[g, k]
+	byrep_cpu[$1, $2, $3] = cpugb[g, k]
 	if ($9 / 1024 > rss[g])
 		rss[g] = $9 / 1024
-	if (!(g in lo) || mbps[g, k] < lo[g])
-		lo[g] = mbps[g, k]
-	if (!(g in hi) || mbps[g, k] > hi[g])
-		hi[g] = mbps[g, k]
 	if (!(g in code))
 		code[g] = $10
 	else if (code[g] != $10)
@@ -498,42 +534,108 @@ function num(v, fmt)	{ return v < 0 ? "-" : sprintf(fmt, v) }
 		check[g] = $11
 	if ($12 != "")
 		note[g] = $12
+	if (!($2 in maxrep) || $3 > maxrep[$2])
+		maxrep[$2] = $3
+}
+# paired(WHO, N): sets pr[WHO, N, 1..np[WHO, N]] (MB/s ratios to the copier
+# of the same round) and pc[...] (CPU s/GB ratios).
+function paired(w, k,	r, g, m, c)
+{
+	g = w SUBSEP k
+	m = c = 0
+	for (r = 1; r <= maxrep[k]; r++) {
+		if (!((w, k, r) in byrep_mb) || !(("copier", k, r) in byrep_mb))
+			continue
+		pr[g, ++m] = byrep_mb[w, k, r] / byrep_mb["copier", k, r]
+		if (byrep_cpu[w, k, r] > 0 && byrep_cpu["copier", k, r] > 0)
+			pc[g, ++c] = byrep_cpu[w, k, r] / byrep_cpu["copier", k, r]
+	}
+	npr[g] = m
+	npc[g] = c
+}
+# mr(WHO, N, WHAT): "median [min-max]" of WHAT (mb or cpu), or "-".
+function mr(w, k, what,	g, f)
+{
+	g = w SUBSEP k
+	if (!ok[g])
+		return (g in fail) ? fail[g] : "-"
+	if (what == "mb")
+		return sprintf("%.0f [%s]", med(mbps, g, ok[g]),
+		    rng(mbps, g, ok[g], "%.0f"))
+	if (med(cpugb, g, ok[g]) < 0)
+		return "-"
+	return sprintf("%.2f [%s]", med(cpugb, g, ok[g]),
+	    rng(cpugb, g, ok[g], "%.2f"))
+}
+function ratio(w, k, what,	g)
+{
+	g = w SUBSEP k
+	if (what == "mb")
+		return npr[g] ? sprintf("%.2f [%s]", med(pr, g, npr[g]),
+		    rng(pr, g, npr[g], "%.2f")) : "-"
+	return npc[g] ? sprintf("%.2f [%s]", med(pc, g, npc[g]),
+	    rng(pc, g, npc[g], "%.2f")) : "-"
+}
+function storedcol(g)
+{
+	if (!(g in runs) || fail[g] == "skipped")
+		return "-"
+	if (allstored[g] == runs[g])
+		return "all " runs[g] "/" runs[g]
+	return sprintf("%d/%d all; %d bytes missing%s", allstored[g], runs[g],
+	    missing[g], dropped[g] ? sprintf(", %d dropped", dropped[g]) : "")
+}
+# storedsum(N): "yes (R runs)" if every run at N stored every byte, else
+# which contenders did not.
+function storedsum(k,	w, g, bad, all, r, i)
+{
+	split("copier crashtrail supervisord", w, " ")
+	bad = ""
+	all = 0
+	for (i = 1; i <= 3; i++) {
+		g = w[i] SUBSEP k
+		if (!(g in runs) || fail[g] == "skipped")
+			continue
+		all += runs[g]
+		if (allstored[g] != runs[g])
+			bad = bad (bad == "" ? "" : "; ") w[i] " " storedcol(g)
+	}
+	return bad == "" ? "yes (" all " runs)" : "NO: " bad
 }
 END {
 	for (i = 1; i <= groups; i++) {
 		g = order[i]
-		if (!ok[g])
-			continue
-		m[g] = med(mbps, g, ok[g])
-		sm[g] = med(steady, g, ok[g])
-		c[g] = med(cpugb, g, ok[g])
+		if (who[g] != "copier")
+			paired(who[g], n[g])
 		if (who[g] == "copier")
-			base[n[g]] = m[g]
-		if (who[g] == "crashtrail")
-			ct[n[g]] = g
-		if (who[g] == "supervisord")
-			sv[n[g]] = g
+			ns[++nn] = n[g]
+		if (who[g] == "supervisord" && fail[g] != "skipped")
+			have_sv = 1
 	}
-	printf "%-11s %3s %7s %11s %8s %6s %8s %7s %6s %6s %4s %4s  %s\n",
+	printf "%-11s %3s %5s %9s %14s %6s %8s %11s %14s %7s %6s %6s %4s %4s  %s\n",
 	    "contender", "N", "MB/s", "min-max", "x copier", "steady",
-	    "CPU s/GB", "RSS MiB", "wall s", "1st B s", "runs", "exit", "check"
+	    "CPU s/GB", "min-max", "CPU x copier", "RSS MiB", "wall s",
+	    "1st B s", "runs", "exit", "check; stored/written"
 	for (i = 1; i <= groups; i++) {
 		g = order[i]
 		if (!ok[g]) {
 			msg = fail[g]
 			if (g in failnote)
 				msg = msg ": " failnote[g]
-			printf "%-11s %3s %s\n", who[g], n[g], msg
+			printf "%-11s %3s %s; stored: %s\n", who[g], n[g], msg,
+			    storedcol(g)
 			continue
 		}
-		ratio = "-"
-		if (n[g] in base)
-			ratio = sprintf("%.2f", m[g] / base[n[g]])
-		printf "%-11s %3s %7.0f %11s %8s %6s %8s %7.1f %6.2f %6.2f %4s %4s  %s\n",
-		    who[g], n[g], m[g], sprintf("%.0f-%.0f", lo[g], hi[g]),
-		    ratio, num(sm[g], "%.0f"),
-		    num(c[g], "%.2f"), rss[g], med(wall, g, ok[g]),
-		    med(first, g, ok[g]), ok[g] "/" runs[g], code[g], check[g]
+		c = med(cpugb, g, ok[g])
+		printf "%-11s %3s %5.0f %9s %14s %6s %8s %11s %14s %7.1f %6.2f %6.2f %4s %4s  %s; %s\n",
+		    who[g], n[g], med(mbps, g, ok[g]),
+		    rng(mbps, g, ok[g], "%.0f"),
+		    who[g] == "copier" ? "1" : ratio(who[g], n[g], "mb"),
+		    num(med(steady, g, ok[g]), "%.0f"), num(c, "%.2f"),
+		    c < 0 ? "-" : rng(cpugb, g, ok[g], "%.2f"),
+		    who[g] == "copier" ? "1" : ratio(who[g], n[g], "cpu"),
+		    rss[g], med(wall, g, ok[g]), med(first, g, ok[g]),
+		    ok[g] "/" runs[g], code[g], check[g], storedcol(g)
 		if (nfail[g]) {
 			msg = fail[g]
 			if (g in failnote)
@@ -543,33 +645,48 @@ END {
 		if (note[g] != "")
 			printf "%16s note: %s\n", "", note[g]
 	}
-	printf "\ncrashtrail / supervisord (MB/s: >1 is faster;" \
-	    " CPU, RSS: <1 is less)\n"
-	printf "%3s %8s %8s %8s %7s\n", "N", "MB/s", "steady", "CPU s/GB",
-	    "RSS MiB"
-	for (i = 1; i <= groups; i++) {
-		g = order[i]
-		if (who[g] != "copier")
-			continue
-		k = n[g]
-		if (!(k in ct) || !(k in sv)) {
-			printf "%3s %s\n", k, "- (needs both to complete)"
-			continue
-		}
-		a = ct[k]
-		b = sv[k]
-		rs = rc = "-"
-		if (sm[a] > 0 && sm[b] > 0)
-			rs = sprintf("%.2f", sm[a] / sm[b])
-		if (c[a] > 0 && c[b] > 0)
-			rc = sprintf("%.2f", c[a] / c[b])
-		printf "%3s %8.2f %8s %8s %7.2f\n", k, m[a] / m[b], rs, rc,
-		    rss[a] / rss[b]
-	}
 	printf "\nMB = 10^6 bytes, GB = 10^9 bytes, MiB = 2^20 bytes.  Medians of" \
-	    " the rounds that\ncompleted (RSS: the largest); x copier and the" \
-	    " ratios use the medians.\nmin-max: MB/s of the fastest and slowest" \
-	    " round.  steady: MB/s from the first\nbyte on, without the start-up" \
-	    " (1st B s: seconds from the fork to the first byte\nin a log file," \
-	    " at 20 ms resolution).\n"
+	    " the rounds that\ncompleted (RSS: the largest); min-max over those" \
+	    " rounds.  x copier: the median\n(and min-max) over rounds of the" \
+	    " ratio to the copier of the same round.\nsteady: MB/s from the" \
+	    " first byte on, without the start-up (1st B s: seconds\nfrom the" \
+	    " fork to the first byte in a log file, at 20 ms resolution).\n" \
+	    "stored/written: runs whose log files hold every byte written (and," \
+	    " for\ncrashtrail, /v1/status dropped_bytes = 0).\n"
+
+	out("")
+	out(sprintf("Throughput: %.0f MiB per run over N writers (64 KiB writes)," \
+	    " median [min-max] of %d", bytes / 1048576, reps))
+	out(sprintf("interleaved rounds; %d CPUs, loadavg %s before, %s after.",
+	    cpus, load0, load1))
+	hdr = "| N | copier MB/s | crashtrail MB/s | ct/copier MB/s | "
+	sep = "|---|---|---|---|"
+	if (have_sv) {
+		hdr = hdr "supervisord MB/s | "
+		sep = sep "---|"
+	}
+	hdr = hdr "copier CPU s/GB | crashtrail CPU s/GB | ct/copier CPU | "
+	sep = sep "---|---|---|"
+	if (have_sv) {
+		hdr = hdr "supervisord CPU s/GB | "
+		sep = sep "---|"
+	}
+	hdr = hdr "every byte stored |"
+	sep = sep "---|"
+	out(hdr)
+	out(sep)
+	for (i = 1; i <= nn; i++) {
+		k = ns[i]
+		line = sprintf("| %s | %s | %s | %s | ", k, mr("copier", k, "mb"),
+		    mr("crashtrail", k, "mb"), ratio("crashtrail", k, "mb"))
+		if (have_sv)
+			line = line mr("supervisord", k, "mb") " | "
+		line = line sprintf("%s | %s | %s | ", mr("copier", k, "cpu"),
+		    mr("crashtrail", k, "cpu"), ratio("crashtrail", k, "cpu"))
+		if (have_sv)
+			line = line mr("supervisord", k, "cpu") " | "
+		out(line storedsum(k) " |")
+	}
+	out("CPU: the process tree of the collector without the writers (crashtrail:" \
+	    " daemon + syncer).")
 }' "$results"

@@ -58,7 +58,7 @@ done
 
 # Killed holding work: stopped, it takes requests and answers none.
 kill -STOP "$h"
-more_reports 5 || fail "runs stopped dying with the helper stopped"
+more_reports 15 || fail "runs stopped dying with the helper stopped"
 held=$(cd "$D" && ls | grep '\.tmp')
 [ -n "$held" ] || fail "no report waited for its rename while the helper was stopped"
 kill -KILL "$h"

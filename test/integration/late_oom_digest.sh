@@ -9,6 +9,8 @@
 # report is written without a sha256, and then an OOM kill record naming
 # its pid arrives on the kernel watcher's FIFO, so the report is written
 # again.  That rewrite once took the slot's stale digest, i.e. run 1's.
+# (Both slots hold a hashed run when run 3 starts, so wherever it lands,
+# the stale digest would be run 1's or run 2's: neither may show.)
 # Needs root and mount namespaces (unshare -m); skips elsewhere.
 if [ -z "${CT_IN_NS:-}" ]; then
 	if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null ||
@@ -152,5 +154,22 @@ assert got != sha2, "rewritten report carries run 2's sha256 %s" % got
 assert got is None or got == own, "sha256 %s is not run 3's own file's %s" % (got, own)
 print("run 3's rewritten report: oom_killed true, stderr_log.sha256", got)
 PY
+# The rewrite went through the usual path: its bytes are charged to the
+# quota, so the log store's count is what is on disk (the old direct
+# report_write skipped the charge).
+wait_for 10 sh -c "python3 - '$T/state/crashtrail.sock' '$LOGDIR/runner_log' <<'PY'
+import json, os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b'GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+out = b''
+while True:
+    b = s.recv(65536)
+    if not b: break
+    out += b
+st = json.loads(out.partition(b'\r\n\r\n')[2])
+disk = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(sys.argv[2])
+           for f in fs if not '.tmp' in f)
+assert st['logs']['bytes'] == disk, (st['logs']['bytes'], disk)
+PY" || fail "log store bytes differ from the files on disk after the rewrite"
 stop_daemon
 [ "$DRC" -eq 0 ] || fail "daemon exit status $DRC"

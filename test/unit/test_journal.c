@@ -322,7 +322,7 @@ test_torn_case(const char *dir, const unsigned char *orig, size_t len,
 	uint64_t		last;
 	int			ok = 1;
 
-	plen[5] = 105;		/* as in orig; a case before appended another 5 */
+	plen[5] = 105;		/* as in orig; an earlier case appended a 5 */
 	segpath(path, dir, 1);
 	memcpy(buf, orig, len);
 	if (flip >= 0)
@@ -469,7 +469,7 @@ test_damaged_last(void)
 	CHECK(journal_last_seq() == 1);		/* the damaged one's name */
 	CHECK(append_seq(2, 100, 0) == 0 && append_seq(3, 100, 1) == 0);
 	journal_stats(&st);
-	CHECK(st.write_errors == 0 && st.segments == 1);	/* appended to 1 */
+	CHECK(st.write_errors == 0 && st.segments == 1);	/* in 1 */
 	journal_close();
 	CHECK(journal_open(dir, 1024 * 1024, REC) == 0);
 	CHECK(replay_all(&s) == 2 && s.first == 2 && !s.bad);
