@@ -126,9 +126,24 @@ fuzz: $(FUZZERS:%=build/fuzz/fuzz_%)
 		grep -E 'DONE|stat::number_of_executed_units' build/fuzz/$$f.log | tail -n 2; \
 	done
 
+# `make bench`: throughput (N writers, BYTES in all, REPS interleaved
+# rounds) then kill-to-frame latency (KILLS kills, 20 runners), then a
+# summary table of both.  Shorter: make bench N="1 16" REPS=2 BYTES=268435456
+REPS	?= 5
+N	?= 1 16 64
+BYTES	?= 1073741824
+KILLS	?= 300
+
 bench: $(BIN) $(HELPERS)
-	sh test/bench/throughput.sh
-	python3 test/bench/latency.py $(abspath $(BIN)) $(BUILD)/test/crasher 500
+	@s=$$(mktemp /tmp/crashtrail-bench-summary.XXXXXX) || exit 1; \
+	trap 'rm -f "$$s"' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	rc=0; \
+	BENCH_SUMMARY=$$s BENCH_REPEAT=$(REPS) BENCH_N="$(N)" \
+	    BENCH_BYTES=$(BYTES) CRASHTRAIL=$(abspath $(BIN)) \
+	    sh test/bench/throughput.sh || rc=1; \
+	BENCH_SUMMARY=$$s python3 test/bench/latency.py $(abspath $(BIN)) \
+	    $(BUILD)/test/crasher $(KILLS) || rc=1; \
+	echo; echo "=== bench summary ==="; cat "$$s"; exit $$rc
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -26,9 +26,13 @@
 #define HIST_REPORT_MAX	(128 * 1024 * 1024)
 #define HIST_LOG_BAD	8	/* bad reports named in the log, one each */
 
-/* A report file found by the scan: its base relative to the root. */
+/*
+ * A report file found by the scan: its base relative to the root, or for
+ * history_recover() its whole name (".death.json.tmp<serial>" too).
+ */
 struct hist_found {
-	char		 rel[HIST_REL_MAX];
+	char		 rel[HIST_REL_MAX + 32];
+	unsigned long	 serial;
 };
 
 /* The scan's scratch memory: found names, one file, its tokens. */
@@ -55,7 +59,8 @@ static int	hist_found_cmp(const void *, const void *);
 static void	hist_insert(uint32_t);
 static void	hist_unlink(size_t);
 static int	hist_rel(const char *, char *, size_t);
-static void	hist_scan_dir(struct hist_scan *, const char *, int);
+static void	hist_scan_dir(struct hist_scan *, const char *, int, int);
+static int	hist_tmp_cmp(const void *, const void *);
 static void	hist_dedupe(void);
 static void	hist_fill(struct hist_scan *, size_t *);
 static int	hist_read(struct hist_scan *, const char *, size_t *,
@@ -117,6 +122,17 @@ hist_found_cmp(const void *a, const void *b)
 	return strcmp(x->rel, y->rel);
 }
 
+/* Temporary reports in the order they were written: by serial. */
+static int
+hist_tmp_cmp(const void *a, const void *b)
+{
+	const struct hist_found	*x = a, *y = b;
+
+	if (x->serial != y->serial)
+		return x->serial < y->serial ? -1 : 1;
+	return strcmp(x->rel, y->rel);
+}
+
 /* Put pool[idx] in its place in hist_order; there is room for it. */
 static void
 hist_insert(uint32_t idx)
@@ -175,17 +191,20 @@ history_path(const struct hist_entry *e, const char *suffix, char *out,
 }
 
 /*
- * Collect <rel>/<name>.death.json below the root: `rel` is "" at the
- * root, and depth counts the directory levels left (instance, runner).
+ * Collect <rel>/<name>.death.json below the root (with `tmp`, the
+ * <name>.death.json.tmp<serial> that report.c writes first): `rel` is ""
+ * at the root, and depth counts the directory levels left.
  */
 static void
-hist_scan_dir(struct hist_scan *sc, const char *rel, int depth)
+hist_scan_dir(struct hist_scan *sc, const char *rel, int depth, int tmp)
 {
 	const char	*suffix = logstore_suffix(LS_REPORT);
 	DIR		*d;
 	struct dirent	*de;
 	struct stat	 st;
-	char		 path[PATH_MAX], sub[HIST_REL_MAX + 16];
+	char		 path[PATH_MAX], sub[HIST_REL_MAX + 32], *end;
+	const char	*t;
+	unsigned long	 serial = 0;
 	size_t		 nlen, slen = strlen(suffix);
 	int		 n;
 
@@ -212,12 +231,21 @@ hist_scan_dir(struct hist_scan *sc, const char *rel, int depth)
 			continue;
 		if (depth > 0) {
 			if (S_ISDIR(st.st_mode))
-				hist_scan_dir(sc, sub, depth - 1);
+				hist_scan_dir(sc, sub, depth - 1, tmp);
 			continue;
 		}
 		nlen = strlen(sub);
-		if (!S_ISREG(st.st_mode) || nlen <= slen ||
-		    nlen - slen >= HIST_REL_MAX ||
+		if (!S_ISREG(st.st_mode))
+			continue;
+		if (tmp) {
+			if ((t = strstr(sub, ".death.json.tmp")) == NULL ||
+			    t[15] < '0' || t[15] > '9')
+				continue;
+			serial = strtoul(t + 15, &end, 10);
+			if (*end != '\0')
+				continue;
+			slen = 0;	/* the whole name */
+		} else if (nlen <= slen || nlen - slen >= HIST_REL_MAX ||
 		    strcmp(sub + nlen - slen, suffix) != 0)
 			continue;
 		if (sc->n == sc->cap) {
@@ -231,6 +259,7 @@ hist_scan_dir(struct hist_scan *sc, const char *rel, int depth)
 		}
 		memcpy(sc->v[sc->n].rel, sub, nlen - slen);
 		sc->v[sc->n].rel[nlen - slen] = '\0';
+		sc->v[sc->n].serial = serial;
 		sc->n++;
 	}
 	closedir(d);
@@ -552,6 +581,69 @@ hist_fill(struct hist_scan *sc, size_t *left)
 }
 
 int
+history_recover(struct logstore *ls)
+{
+	struct hist_scan	 sc;
+	struct hist_entry	 e;
+	struct ls_entry		*g;
+	struct stat		 st;
+	const char		*why, *t;
+	char			 from[PATH_MAX], to[PATH_MAX];
+	uint64_t		 old;
+	size_t			 i, len;
+	int			 n, k, done = 0;
+
+	n = snprintf(hist_root, sizeof(hist_root), "%s", ls->root);
+	if (n < 0 || (size_t)n >= sizeof(hist_root))
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	hist_scan_dir(&sc, "", 2, 1);
+	if (sc.n > 1)
+		qsort(sc.v, sc.n, sizeof(*sc.v), hist_tmp_cmp);
+	/* A later rewrite of one report has a larger serial: it wins. */
+	for (i = 0; i < sc.n; i++) {
+		t = strstr(sc.v[i].rel, ".death.json.tmp");
+		n = snprintf(from, sizeof(from), "%s/%s", hist_root,
+		    sc.v[i].rel);
+		k = snprintf(to, sizeof(to), "%s/%.*s", hist_root,
+		    (int)(t - sc.v[i].rel), sc.v[i].rel);
+		if (n < 0 || (size_t)n >= sizeof(from) || k < 0 ||
+		    (size_t)k + 16 >= sizeof(to))
+			continue;
+		/* `to` is the group's base for now. */
+		if ((g = logstore_find(ls, to)) == NULL) {
+			/* Its run's files went to the quota: so does it. */
+			if (unlink(from) == 0)
+				log_info("history: removed %s: the rest of its "
+				    "run's files were pruned", from);
+			continue;
+		}
+		strncat(to, logstore_suffix(LS_REPORT), sizeof(to) - k - 1);
+		if (hist_read(&sc, from, &len, &why) == -1 ||
+		    hist_parse(&sc, len, &e, &why) == -1) {
+			log_warnx("history: left %s alone: %s", from, why);
+			continue;
+		}
+		old = stat(to, &st) == 0 ? (uint64_t)st.st_size : 0;
+		if (rename(from, to) == -1) {
+			log_warn("history: rename %s", from);
+			continue;
+		}
+		logstore_mark(g, LS_REPORT);
+		if (len > old)
+			(void)logstore_charge(ls, g, len - old);
+		else
+			logstore_refund(ls, g, old - len);
+		log_info("history: finished %s (its rename was cut off)", to);
+		done++;
+	}
+	free(sc.v);
+	free(sc.buf);
+	free(sc.tok);
+	return done;
+}
+
+int
 history_init(const char *root, size_t max)
 {
 	struct hist_scan	 sc;
@@ -586,7 +678,7 @@ history_init(const char *root, size_t max)
 	hist_nfree = max;
 
 	memset(&sc, 0, sizeof(sc));
-	hist_scan_dir(&sc, "", 2);
+	hist_scan_dir(&sc, "", 2, 0);
 	if (sc.n > 1)
 		qsort(sc.v, sc.n, sizeof(*sc.v), hist_found_cmp);
 	/*

@@ -28,6 +28,8 @@
 #include "ids.h"	/* ID_MAX, RUN_ID_MAX */
 #include "timefmt.h"	/* TIMEFMT_MAX */
 
+struct logstore;
+
 /* <instance>/<runner>/<ts>: a run's files under the root, no suffix. */
 #define HIST_REL_MAX	(2 * ID_MAX + TIMEFMT_MAX + 3)
 
@@ -65,6 +67,17 @@ struct hist_stats {
  * only.  0, or -1 (logged) when the root does not fit a path.
  */
 int	history_init(const char *runner_log_root, size_t max);
+/*
+ * After logstore_init(), before history_init().  A report is written to
+ * <base>.death.json.tmp<serial>, then fsync'd and renamed by the helper
+ * (syncer.h), so a crashtrail killed in between leaves a finished report
+ * under its temporary name.  Each one that parses whole is renamed to
+ * <base>.death.json (the larger serial of one base last) and accounted
+ * in `ls`; one whose group `ls` pruned is removed; the others are left
+ * as they are and logged.  Start-up only (allocates, then frees).
+ * Returns how many were renamed.
+ */
+int	history_recover(struct logstore *);
 /*
  * A run of this process wrote its death report: index it.  `base` is the
  * run's files without suffix, under the root (run->base).  The same

@@ -458,9 +458,11 @@ jr_verify(struct jr_seg *s, int last, uint64_t *prev)
 	log_warnx("journal: %s: torn record at byte %llu (%s); cut %llu "
 	    "bytes", s->name, (unsigned long long)off, why,
 	    (unsigned long long)(s->size - off));
+	/* Left uncut, it is not appended to (jr_resume() tries again). */
 	if (truncate(path, (off_t)off) == -1)
 		log_warn("journal: truncate %s", path);
-	s->size = off;
+	else
+		s->size = off;
 }
 
 /*

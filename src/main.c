@@ -484,8 +484,10 @@ cmd_run(int argc, char **argv)
 		return EX_CT_SYSTEM;
 	if (logstore_init(&main_store, main_cf.log_dir,
 	    main_cf.log_quota_bytes, main_cf.log_max_files > main_cf.max_runs ?
-	    main_cf.log_max_files : main_cf.max_runs + 1) == -1 ||
-	    history_init(main_store.root, main_cf.history) == -1)
+	    main_cf.log_max_files : main_cf.max_runs + 1) == -1)
+		return EX_CT_SYSTEM;
+	(void)history_recover(&main_store);
+	if (history_init(main_store.root, main_cf.history) == -1)
 		return EX_CT_SYSTEM;
 	events_init(main_cf.event_ring, (size_t)main_cf.event_ring_bytes,
 	    (size_t)main_cf.event_max_bytes);

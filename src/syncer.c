@@ -403,10 +403,15 @@ syncer_lost(const char *how, int reaped)
 
 	if (pid == -1)
 		return;
-	sy.st.restarts++;
-	log_warnx("syncer: helper pid %ld %s; restarting it, %zu request%s "
-	    "to send again", (long)pid, how, sy.nsent + sy.nqueued,
-	    sy.nsent + sy.nqueued == 1 ? "" : "s");
+	if (sy.draining)
+		log_warnx("syncer: helper pid %ld %s while draining", (long)pid,
+		    how);
+	else {
+		sy.st.restarts++;
+		log_warnx("syncer: helper pid %ld %s; restarting it, %zu "
+		    "request%s to send again", (long)pid, how,
+		    sy.nsent + sy.nqueued, sy.nsent + sy.nqueued == 1 ? "" : "s");
+	}
 	if (!reaped) {
 		(void)kill(pid, SIGKILL);
 		if (waitpid(pid, NULL, WNOHANG) != pid) {

@@ -351,6 +351,9 @@ bench_crashtrail()
 			_note="$_note(line $_line is: $(sed -n "${_line}p" "$_conf"))"
 		fi
 		;;
+	stalled:*)
+		_note="log: $(grep -m 2 -e 'dropped' -e 'failed' \
+		    "$run/crashtrail.log" | tr '\n' ' ')" ;;
 	*)	_note=$(ended_log "$run/crashtrail.log") ;;
 	esac
 	if [ "$(field exit "$res")" != 0 ]; then

@@ -58,14 +58,23 @@ fz_close(int fd)
 	close(fd);
 }
 
+static int	fz_keep_base = 1;
+
 static int
 fz_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
-	if (ftw->level > 0)
+	if (ftw->level > 0 || !fz_keep_base)
 		remove(path);
 	return 0;
+}
+
+static void
+fz_cleanup(void)
+{
+	fz_keep_base = 0;
+	nftw(fz_base, fz_rm, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static void
@@ -217,6 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snprintf(fz_dir, sizeof(fz_dir), "%s/journal", fz_base);
 		journal_set_hooks(fz_nofsync, fz_close, NULL);
+		atexit(fz_cleanup);
 		log_setlevel(LOG_LEVEL_WARN);
 	}
 	nftw(fz_base, fz_rm, 8, FTW_DEPTH | FTW_PHYS);

@@ -60,7 +60,8 @@ done
 kill -STOP "$h"
 more_reports 15 || fail "runs stopped dying with the helper stopped"
 held=$(cd "$D" && ls | grep '\.tmp')
-[ -n "$held" ] || fail "no report waited for its rename while the helper was stopped"
+[ -n "$held" ] ||
+    fail "no report waited for its rename while the helper was stopped"
 kill -KILL "$h"
 wait_for 10 newer_than "$h" || fail "held helper $h was not restarted"
 grep "syncer: helper pid $h .*restarting it" "$T/daemon.log" |

@@ -1,7 +1,7 @@
 # history.sh -- runs from before a restart (kill -9 or TERM) are still
-# listed, shown and their logs served; bad reports are skipped; `history`
-# bounds the index; pruned runs leave it; runs evicted from the run pool
-# stay listed.
+# listed, shown and their logs served; bad reports are skipped, and a
+# report whose rename was cut off is finished; `history` bounds the index;
+# pruned runs leave it; runs evicted from the run pool stay listed.
 . "$(dirname "$0")/lib.sh"
 S=$T/state/crashtrail.sock
 RL=$T/state/runner_log/default
@@ -146,12 +146,24 @@ stop_daemon
 [ "$DRC" = 0 ] || fail "daemon exit $DRC"
 
 # 3. Reports that do not parse are skipped and named, never fatal.
+# A report whose rename the kill cut off is finished at start; one whose
+# run's other files are gone goes; an unfinished one is left alone.
+segvrep=$(reports_of segv)
+mv "$segvrep" "$segvrep.tmp7"
+printf '{"run_id":"zz-1",' >"$(reports_of abrt).tmp9"
+cp "$segvrep.tmp7" "$RL/segv/2001-01-01_00-00-00_000000Z.death.json.tmp3"
 printf '{"run_id":"x","pid":' >"$RL/boom/2099-01-01_00-00-00_000000Z.death.json"
 : >"$RL/boom/2099-01-01_00-00-01_000000Z.death.json"
 printf 'garbage\n' >"$RL/segv/2099-01-01_00-00-02_000000Z.death.json"
 printf '{"run_id":"../x"}\n' >"$RL/segv/2099-01-01_00-00-03_000000Z.death.json"
 printf '{}{}' >"$RL/abrt/2099-01-01_00-00-04_000000Z.death.json"
 start_daemon "$T/c2.conf"
+[ -f "$segvrep" ] && [ ! -e "$segvrep.tmp7" ] || fail "cut-off rename not finished"
+log_has "finished $segvrep " || fail "no log of the finished rename"
+[ ! -e "$RL/segv/2001-01-01_00-00-00_000000Z.death.json.tmp3" ] || fail "orphan tmp report kept"
+[ -f "$(reports_of abrt).tmp9" ] || fail "unfinished tmp report removed"
+log_has "left .*tmp9 alone: truncated" || fail "unfinished tmp report not logged"
+rm -f "$(reports_of abrt).tmp9"
 log_has 'history: 4 past runs indexed' || fail "history with bad reports: $(grep history: "$T/daemon.log")"
 for f in 00-00-00 00-00-01 00-00-02 00-00-03 00-00-04; do
 	log_has "skipped .*$f.*death.json" || fail "bad report $f not logged"
