@@ -11,7 +11,8 @@ CPPFLAGS_macos	= -D_DARWIN_C_SOURCE
 BUILD	?= build/obj
 BIN	?= crashtrail
 
-SRCS	= src/api.c src/api_handlers.c src/argv.c src/classify.c src/cli.c \
+SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
+	  src/classify.c src/cli.c \
 	  src/config.c src/confval.c src/diag.c src/diag_catalog.c \
 	  src/diag_errno.c src/httpc.c src/kmsg.c src/kmsgwatch.c src/oom.c \
 	  src/oom_context.c src/svlisten.c src/svlisten_post.c src/svproto.c \
@@ -19,7 +20,7 @@ SRCS	= src/api.c src/api_handlers.c src/argv.c src/classify.c src/cli.c \
 	  src/journal.c src/json.c \
 	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
-	  src/syncer.c src/tail.c src/timefmt.c src/live.c
+	  src/syncer.c src/tail.c src/timefmt.c src/live.c src/recover.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
@@ -96,7 +97,7 @@ $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 
 # Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
 # seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
-FUZZERS		= ingest query diag kmsg svproto journal
+FUZZERS		= ingest query diag kmsg svproto journal guard
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c
@@ -104,6 +105,7 @@ FUZZ_SRCS_diag	= src/diag.c src/diag_catalog.c src/diag_errno.c \
 		  $(FUZZ_LIBSRC)
 FUZZ_SRCS_kmsg	= src/kmsg.c src/oom.c src/oom_context.c src/json.c
 FUZZ_SRCS_svproto = src/svproto.c
+FUZZ_SRCS_guard	= src/api_guard.c src/log.c src/timefmt.c $(LIBEVENT_LIBS)
 # BearSSL's sources find inner.h through -Ivendor/bearssl/src.
 FUZZ_SRCS_journal = src/journal.c src/log.c src/timefmt.c $(VSRCS) \
 		  -Ivendor/bearssl/src

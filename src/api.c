@@ -23,6 +23,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "api_guard.h"
 #include "api_int.h"
 #include "config.h"
 #include "json.h"
@@ -48,12 +49,9 @@ char			 api_out[API_OUT_MAX];
 static struct event_base	*api_base;
 static struct api_listener	 api_unix, api_tcp;
 
-static struct evhttp_connection **api_conns;
-static size_t			  api_maxconns, api_nconns;
-
 static void	api_on_request(struct evhttp_request *, void *);
 static int	api_conn_admit(struct evhttp_request *);
-static void	api_on_conn_close(struct evhttp_connection *, void *);
+static void	api_too_large(struct evhttp_request *, uint64_t, int);
 static int	api_method(struct evhttp_request *, int);
 static int	api_segment(const char **, char *, size_t);
 static int	api_authorized(struct evhttp_request *);
@@ -152,55 +150,47 @@ api_authorized(struct evhttp_request *req)
  * A bounded number of connections: libevent 2.1's evhttp has no limit of
  * its own, so each connection is counted at its first request (and
  * forgotten when evhttp closes it, or when it becomes a stream, which has
- * slots of its own).  Past api_max_connections a request is answered 503
- * and its connection closed.  A connection that never sends a request is
- * closed by evhttp's timeout.
+ * slots of its own); api_guard.c keeps the table.  Past
+ * api_max_connections a request is answered 503 and its connection
+ * closed.  A connection that never sends a request is closed by evhttp's
+ * timeout.
  */
 static int
 api_conn_admit(struct evhttp_request *req)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	size_t				 i, free_slot = api_maxconns;
 
-	if (evcon == NULL)
+	if (evcon == NULL || api_guard_admit(evcon))
 		return 1;
-	for (i = 0; i < api_maxconns; i++) {
-		if (api_conns[i] == evcon)
-			return 1;
-		if (api_conns[i] == NULL && free_slot == api_maxconns)
-			free_slot = i;
-	}
-	if (free_slot == api_maxconns) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		api_error(req, 503, "RESOURCE_LIMIT_EXCEEDED", 1, "all %zu "
-		    "API connections are in use", api_maxconns);
-		return 0;
-	}
-	api_conns[free_slot] = evcon;
-	api_nconns++;
-	evhttp_connection_set_closecb(evcon, api_on_conn_close, NULL);
-	return 1;
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
+	api_error(req, 503, "RESOURCE_LIMIT_EXCEEDED", 1, "all %zu "
+	    "API connections are in use", api_cf->api_max_connections);
+	return 0;
 }
 
 void
 api_conn_forget(struct evhttp_connection *evcon)
 {
-	size_t	i;
-
-	for (i = 0; i < api_maxconns; i++)
-		if (api_conns[i] == evcon) {
-			api_conns[i] = NULL;
-			api_nconns--;
-			return;
-		}
+	api_guard_forget(evcon);
 }
 
+/*
+ * The guard's synthetic request for a body over api_max_body: evhttp
+ * closes the connection after the answer (the request asked it to), and
+ * the guard discards the rest of the body.
+ */
 static void
-api_on_conn_close(struct evhttp_connection *evcon, void *arg)
+api_too_large(struct evhttp_request *req, uint64_t declared, int chunked)
 {
-	(void)arg;
-	api_conn_forget(evcon);
+	if (chunked)
+		api_error(req, 413, "PAYLOAD_TOO_LARGE", 0, "a chunked body is "
+		    "not accepted; send at most %llu bytes with Content-Length",
+		    (unsigned long long)api_cf->api_max_body);
+	else
+		api_error(req, 413, "PAYLOAD_TOO_LARGE", 0, "body is %llu "
+		    "bytes; the limit is %llu", (unsigned long long)declared,
+		    (unsigned long long)api_cf->api_max_body);
 }
 
 static void
@@ -212,15 +202,21 @@ api_on_request(struct evhttp_request *req, void *arg)
 	struct query			 q;
 	char				 s1[RUN_ID_MAX + 8], s2[RUN_ID_MAX + 8];
 	char				 s3[64], s4[64];
-	int				 r;
+	uint64_t			 declared;
+	int				 r, refused, chunked;
 
 	if (!api_conn_admit(req))
 		return;
+	refused = api_guard_request(req, &declared, &chunked);
 	if (l->tcp && !api_authorized(req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");
 		api_error(req, 401, "UNAUTHORIZED", 0, "a valid bearer token "
 		    "is required");
+		return;
+	}
+	if (refused) {
+		api_too_large(req, declared, chunked);
 		return;
 	}
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
@@ -289,12 +285,17 @@ api_http(struct api_listener *l)
 	if ((http = evhttp_new(api_base)) == NULL)
 		fatalx("evhttp_new");
 	evhttp_set_max_headers_size(http, API_HEADERS_MAX);
-	/* Past 4x our limit evhttp answers 413 itself and drops the line. */
+	/*
+	 * A backstop: past 4x our limit evhttp answers 413 itself (HTML) and
+	 * drops the line, for a body the guard could not refuse first.
+	 */
 	evhttp_set_max_body_size(http, (ev_ssize_t)api_cf->api_max_body * 4);
 	evhttp_set_timeout(http, 30);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(http, api_on_request, l);
+	/* Bodies over api_max_body are refused before evhttp reads them. */
+	evhttp_set_bevcb(http, api_guard_bev, NULL);
 	l->http = http;
 	return http;
 }
@@ -402,9 +403,7 @@ api_init(struct event_base *base, const struct config *cf,
 	api_cf = cf;
 	api_store = ls;
 	api_started_us = timefmt_now_us();
-	api_maxconns = cf->api_max_connections;
-	if ((api_conns = calloc(api_maxconns, sizeof(*api_conns))) == NULL)
-		fatal("%s", __func__);
+	api_guard_init(base, cf->api_max_body, cf->api_max_connections);
 	if (api_listen_unix(cf->api_socket) == -1)
 		return -1;
 	if (cf->api_listen[0] != '\0' && api_listen_tcp(cf->api_listen) == -1)
@@ -421,5 +420,6 @@ api_close(void)
 	if (api_tcp.http != NULL)
 		evhttp_free(api_tcp.http);
 	api_unix.http = api_tcp.http = NULL;
+	api_guard_close();
 	(void)unlink(api_cf->api_socket);
 }

@@ -28,6 +28,7 @@
 #include "run.h"
 #include "runner.h"
 #include "sse.h"
+#include "syncer.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -40,6 +41,7 @@ static struct ingest	api_ingest;
 
 static void	api_runner_json(struct jw *, const struct runner *);
 static void	api_journal_json(struct jw *);
+static void	api_helper_json(struct jw *);
 static void	api_run_json(struct jw *, const struct run *);
 static void	api_hist_json(struct jw *, const struct hist_entry *);
 static int	api_runs_put(struct jw *, const struct run *,
@@ -80,6 +82,36 @@ api_journal_json(struct jw *w)
 	else
 		jw_null(w, "set_aside");
 	jw_obj_end(w);
+}
+
+/* The file helper (syncer.h), the run history and the reclaimed runs. */
+static void
+api_helper_json(struct jw *w)
+{
+	struct syncer_stats	ss;
+	struct hist_stats	hs;
+
+	syncer_stats(&ss);
+	jw_obj_begin(w, "helper");
+	jw_int(w, "pid", ss.pid);
+	jw_uint(w, "pending", ss.pending);
+	jw_uint(w, "queued_unsent", ss.queued_unsent);
+	jw_uint(w, "done", ss.done);
+	jw_uint(w, "inline_ops", ss.inline_ops);
+	jw_uint(w, "restarts", ss.restarts);
+	jw_uint(w, "errors", ss.errors);
+	jw_obj_end(w);
+	history_stats(&hs);
+	jw_obj_begin(w, "history");
+	jw_uint(w, "runs", hs.count);
+	jw_uint(w, "max", hs.max);
+	jw_uint(w, "indexed_at_start", hs.indexed);
+	jw_uint(w, "bad_reports_skipped", hs.skipped_bad);
+	jw_uint(w, "evicted", hs.evicted);
+	jw_uint(w, "pruned", hs.forgotten);
+	jw_int(w, "scan_ms", hs.scan_ms);
+	jw_obj_end(w);
+	jw_uint(w, "runs_reclaimed_at_start", runners_reclaimed());
 }
 
 void
@@ -124,6 +156,7 @@ api_status(struct evhttp_request *req)
 	jw_uint(&w, "resets", sse_nresets());
 	jw_obj_end(&w);
 	api_journal_json(&w);
+	api_helper_json(&w);
 	jw_obj_begin(&w, "logs");
 	jw_str(&w, "root", api_store->root);
 	jw_uint(&w, "bytes", api_store->total);

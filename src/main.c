@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "json.h"
 #include "live.h"
+#include "recover.h"
 #include "log.h"
 #include "logstore.h"
 #include "platform.h"
@@ -476,8 +477,10 @@ cmd_run(int argc, char **argv)
 		log_debug("cannot adopt orphaned descendants on %s",
 		    platform_name());
 
+	/* The helper may hold SYNCER_SLOTS descriptors until they are done. */
 	main_raise_nofile(3 * main_cf.nrunners + 2 * main_cf.max_runs +
-	    2 * main_cf.sse_max_clients + main_cf.api_max_connections + 128);
+	    2 * main_cf.sse_max_clients + main_cf.api_max_connections +
+	    SYNCER_SLOTS + 128);
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if (syncer_init(main_base) == -1)
@@ -487,14 +490,16 @@ cmd_run(int argc, char **argv)
 	    main_cf.log_max_files : main_cf.max_runs + 1) == -1)
 		return EX_CT_SYSTEM;
 	(void)history_recover(&main_store);
-	if (history_init(main_store.root, main_cf.history) == -1)
-		return EX_CT_SYSTEM;
 	events_init(main_cf.event_ring, (size_t)main_cf.event_ring_bytes,
 	    (size_t)main_cf.event_max_bytes);
 	sse_init(main_base, main_cf.sse_max_clients,
 	    (size_t)main_cf.event_max_bytes + 4096,
 	    (size_t)main_cf.event_max_bytes);
 	main_journal();
+	/* Deaths published but not written before a kill, then the index. */
+	(void)recover_reports(&main_store, (size_t)main_cf.event_max_bytes);
+	if (history_init(main_store.root, main_cf.history) == -1)
+		return EX_CT_SYSTEM;
 	events_set_listener(main_on_event);
 	main_store.on_prune = main_on_prune;
 	run_pool_init(main_base, &main_cf, &main_store);

@@ -226,12 +226,22 @@ runner_reclaimed(const struct live_rec *lr, enum live_fate fate, void *arg)
 	run_finish(run);
 }
 
+static uint64_t	runner_nreclaimed;
+
+uint64_t
+runners_reclaimed(void)
+{
+	return runner_nreclaimed;
+}
+
 void
 runners_reclaim(void)
 {
 	int	n;
 
 	if ((n = live_reclaim(runner_ladder, runner_reclaimed, NULL)) > 0)
+		runner_nreclaimed = (uint64_t)n;
+	if (n > 0)
 		log_info("%d run%s of the last crashtrail accounted for", n,
 		    n == 1 ? "" : "s");
 }

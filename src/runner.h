@@ -19,6 +19,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
@@ -73,6 +75,8 @@ void		 runners_init(struct event_base *, const struct config *,
  * (live.h) and report those runs as ended with cause collector_restarted.
  */
 void		 runners_reclaim(void);
+/* Records of an earlier crashtrail's runs that runners_reclaim() found. */
+uint64_t	 runners_reclaimed(void);
 void		 runners_autostart(void);
 struct runner	*runner_by_name(const char *);
 size_t		 runners_count(void);

@@ -75,16 +75,23 @@ main(int argc, char **argv)
 			pause();
 	}
 	if (strcmp(mode, "grandchild") == 0) {
-		pid_t pid = fork();
+		int	sync[2];
+		char	c;
+		pid_t	pid;
 
-		if (pid == 0) {
+		/* The grandchild's line is in the pipe before the parent goes. */
+		if (pipe(sync) == -1)
+			return 98;
+		if ((pid = fork()) == 0) {
 			/* Only the SIGKILL of the leftover sweep ends it. */
 			signal(SIGTERM, SIG_IGN);
 			fprintf(stderr, "grandchild pid=%ld holds the pipe\n",
 			    (long)getpid());
+			(void)write(sync[1], "", 1);
 			for (;;)
 				pause();
 		}
+		(void)read(sync[0], &c, 1);
 		fprintf(stderr, "parent exits 3, grandchild %ld stays\n",
 		    (long)pid);
 		return 3;

@@ -27,10 +27,12 @@ for r in segv selfkill abort exit3 nonl wrap137 badutf8 grandchild; do
 done
 # The grandchild still holds the stderr pipe: the report did not wait
 # for EOF.  It ignores SIGTERM, so only the leftover SIGKILL ends it.
-gc=$(sed -n 's/^grandchild pid=\([0-9]*\) .*/\1/p' \
+# Its pid from the parent's line (written before the parent exits; the
+# grandchild's own line may come after the pipe was closed).
+gc=$(sed -n 's/^parent exits 3, grandchild \([0-9]*\) stays$/\1/p' \
     "$T"/state/runner_log/default/grandchild/*.stderr.log)
 [ -n "$gc" ] || fail "grandchild pid not in its log"
-kill -0 "$gc" 2>/dev/null || fail "grandchild died before the report"
+kill -0 "$gc" 2>/dev/null || fail "grandchild $gc died before the report: $(cat "$T"/state/runner_log/default/grandchild/*.stderr.log)"
 wait_for 15 sh -c "! kill -0 $gc" || fail "leftover grandchild $gc not killed"
 wait_for 10 log_has 'exit0: run .* ended: exitcode=0 (clean)' ||
     fail "exit0 not logged as clean"

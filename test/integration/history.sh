@@ -150,7 +150,8 @@ stop_daemon
 # run's other files are gone goes; an unfinished one is left alone.
 segvrep=$(reports_of segv)
 mv "$segvrep" "$segvrep.tmp7"
-printf '{"run_id":"zz-1",' >"$(reports_of abrt).tmp9"
+abrtrep=$(reports_of abrt)
+printf '{"run_id":"zz-1",' >"$abrtrep.tmp9"
 cp "$segvrep.tmp7" "$RL/segv/2001-01-01_00-00-00_000000Z.death.json.tmp3"
 printf '{"run_id":"x","pid":' >"$RL/boom/2099-01-01_00-00-00_000000Z.death.json"
 : >"$RL/boom/2099-01-01_00-00-01_000000Z.death.json"
@@ -161,9 +162,9 @@ start_daemon "$T/c2.conf"
 [ -f "$segvrep" ] && [ ! -e "$segvrep.tmp7" ] || fail "cut-off rename not finished"
 log_has "finished $segvrep " || fail "no log of the finished rename"
 [ ! -e "$RL/segv/2001-01-01_00-00-00_000000Z.death.json.tmp3" ] || fail "orphan tmp report kept"
-[ -f "$(reports_of abrt).tmp9" ] || fail "unfinished tmp report removed"
+[ -f "$abrtrep.tmp9" ] || fail "unfinished tmp report removed"
 log_has "left .*tmp9 alone: truncated" || fail "unfinished tmp report not logged"
-rm -f "$(reports_of abrt).tmp9"
+rm -f "$abrtrep.tmp9"
 log_has 'history: 4 past runs indexed' || fail "history with bad reports: $(grep history: "$T/daemon.log")"
 for f in 00-00-00 00-00-01 00-00-02 00-00-03 00-00-04; do
 	log_has "skipped .*$f.*death.json" || fail "bad report $f not logged"

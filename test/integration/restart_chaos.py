@@ -1,6 +1,6 @@
 """restart_chaos.py -- the checks of restart_chaos.sh.
 
-Usage: python3 restart_chaos.py CRASHTRAIL CONF DIR
+Usage: python3 restart_chaos.py CRASHTRAIL CONF DIR INSTANCE_ID
 Starts crashtrail on CONF, kills it with SIGKILL at random moments and
 starts it again, ten times, while:
   - a monitor thread reads /proc every few ms and counts, per runner, the
@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 
-CT, CONF, DIR = sys.argv[1], sys.argv[2], sys.argv[3]
+CT, CONF, DIR, INST = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 SOCK = os.path.join(DIR, "state", "crashtrail.sock")
 RUNNERS = ["crash1", "crash2", "crash3", "sleep1", "sleep2", "sleep3",
            "stream1", "stream2"]
@@ -93,6 +93,8 @@ def runner_groups():
             with open("/proc/%s/environ" % d, "rb") as f:
                 env = f.read().split(b"\0")
         except (OSError, ValueError):
+            continue
+        if ("CRASHTRAIL_INSTANCE_ID=" + INST).encode() not in env:
             continue
         for e in env:
             if e.startswith(b"CRASHTRAIL_RUNNER_ID="):

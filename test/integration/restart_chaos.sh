@@ -6,7 +6,8 @@
 # behind reported as collector_restarted.
 . "$(dirname "$0")/lib.sh"
 conf=$T/c.conf
-collector "$conf" "kmsg_path = off"
+# A unique instance id: the /proc monitor counts only this test's runners.
+collector "$conf" "kmsg_path = off" "instance_id = chaos$$"
 for i in 1 2 3; do
 	cat >>"$conf" <<EOC
 [runner:crash$i]
@@ -34,5 +35,5 @@ stopwaitsecs = 2
 
 EOC
 done
-python3 "$(dirname "$0")/restart_chaos.py" "$CRASHTRAIL" "$conf" "$T" ||
+python3 "$(dirname "$0")/restart_chaos.py" "$CRASHTRAIL" "$conf" "$T" "chaos$$" ||
     fail "restart checks"

@@ -1,0 +1,125 @@
+/*
+ * recover.c -- write the death reports a killed crashtrail left unwritten.
+ * SPDX-License-Identifier: ISC
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "json.h"
+#include "log.h"
+#include "logstore.h"
+#include "recover.h"
+
+static int	recover_one(struct logstore *, const char *, size_t);
+static const char *recover_last(const char *, size_t, const char *);
+
+/* The last occurrence of `key` in p[0..n), or NULL. */
+static const char *
+recover_last(const char *p, size_t n, const char *key)
+{
+	const char	*hit = NULL, *q = p;
+	size_t		 klen = strlen(key);
+
+	while ((q = memmem(q, n - (size_t)(q - p), key, klen)) != NULL) {
+		hit = q;
+		q += klen;
+	}
+	return hit;
+}
+
+/*
+ * One runner_failed envelope: {"seq":..,...,"data":{<report>}}.  The
+ * report's own stderr_log.path names the files; it is the last such key
+ * (a runner's termination report, raw JSON, comes before it), and it must
+ * be a group the log store knows, so nothing in an event can make us
+ * write anywhere else.
+ */
+static int
+recover_one(struct logstore *ls, const char *env, size_t len)
+{
+	static const char	 pkey[] = "\"stderr_log\":{\"path\":\"";
+	static const char	 dkey[] = "\"data\":{";
+	const char		*d, *p, *q, *sfx = logstore_suffix(LS_STDERR);
+	struct ls_entry		*e;
+	struct stat		 st;
+	char			 path[PATH_MAX], rpath[PATH_MAX + 32];
+	char			 tmp[PATH_MAX + 48];
+	size_t			 plen, dlen, slen = strlen(sfx);
+	int			 fd;
+
+	if ((d = memmem(env, len, dkey, sizeof(dkey) - 1)) == NULL ||
+	    len < 2 || env[len - 1] != '}')
+		return 0;
+	d += sizeof(dkey) - 2;			/* at the '{' */
+	dlen = (size_t)(env + len - 1 - d);	/* without the envelope's '}' */
+	if ((p = recover_last(d, dlen, pkey)) == NULL)
+		return 0;			/* no log, no place for it */
+	p += sizeof(pkey) - 1;
+	if ((q = memchr(p, '"', (size_t)(d + dlen - p))) == NULL ||
+	    json_unescape(p, (size_t)(q - p), path, sizeof(path), &plen) ==
+	    -1 || plen <= slen || strcmp(path + plen - slen, sfx) != 0)
+		return 0;
+	path[plen - slen] = '\0';		/* the group's base */
+	if ((e = logstore_find(ls, path)) == NULL)
+		return 0;
+	snprintf(rpath, sizeof(rpath), "%s%s", path,
+	    logstore_suffix(LS_REPORT));
+	if (stat(rpath, &st) == 0 || errno != ENOENT)
+		return 0;			/* written, or not ours to say */
+	snprintf(tmp, sizeof(tmp), "%s.recover", rpath);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) ==
+	    -1) {
+		log_warn("%s: open %s", __func__, tmp);
+		return 0;
+	}
+	if (write(fd, d, dlen) != (ssize_t)dlen || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) == -1) {
+		log_warn("%s: write %s", __func__, tmp);
+		close(fd);
+		unlink(tmp);
+		return 0;
+	}
+	close(fd);
+	if (rename(tmp, rpath) == -1) {
+		log_warn("%s: rename %s", __func__, tmp);
+		unlink(tmp);
+		return 0;
+	}
+	logstore_mark(e, LS_REPORT);
+	(void)logstore_charge(ls, e, dlen + 1);
+	log_warnx("%s: death report written from the journal (crashtrail "
+	    "was killed before it wrote it; the log was not hashed)", rpath);
+	return 1;
+}
+
+int
+recover_reports(struct logstore *ls, size_t max_record)
+{
+	struct ev_view	 v;
+	uint64_t	 seq;
+	char		*buf;
+	int		 n = 0;
+
+	if (events_oldest() == 0)
+		return 0;
+	if ((buf = malloc(max_record)) == NULL)
+		fatal("%s", __func__);
+	for (seq = events_oldest(); seq <= events_latest(); seq++) {
+		if (events_get(seq, &v) == -1 ||
+		    strcmp(v.type, "runner_failed") != 0 ||
+		    v.n1 + v.n2 > max_record)
+			continue;
+		memcpy(buf, v.p1, v.n1);
+		memcpy(buf + v.n1, v.p2, v.n2);
+		n += recover_one(ls, buf, v.n1 + v.n2);
+	}
+	free(buf);
+	return n;
+}

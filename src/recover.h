@@ -1,0 +1,28 @@
+/*
+ * recover.h -- death reports that a killed crashtrail published but did
+ * not get to write.
+ *
+ * A death is published first (runner_failed, whose data is the death
+ * report as known at that moment) and its report file is written after
+ * (hashing the log may take a while): a crashtrail killed in between
+ * leaves the event in the journal and no file.  At start, once the ring
+ * is refilled from the journal, each runner_failed event in it whose
+ * report is missing is written from the event, before the run history is
+ * indexed, so the run is answered after the restart.  The report then
+ * has no "sha256" in its stderr_log (the log was never hashed).
+ */
+#ifndef RECOVER_H
+#define RECOVER_H
+
+#include <stddef.h>
+
+struct logstore;
+
+/*
+ * Start-up only (allocates one envelope buffer, then frees it); the
+ * file work is inline.  Only a report of a run whose files `ls` indexes
+ * is written.  Returns the number of reports written.
+ */
+int	recover_reports(struct logstore *ls, size_t max_record);
+
+#endif /* RECOVER_H */
