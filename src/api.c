@@ -205,9 +205,9 @@ api_on_request(struct evhttp_request *req, void *arg)
 	uint64_t			 declared;
 	int				 r, refused, chunked;
 
+	refused = api_guard_request(req, &declared, &chunked);
 	if (!api_conn_admit(req))
 		return;
-	refused = api_guard_request(req, &declared, &chunked);
 	if (l->tcp && !api_authorized(req)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "WWW-Authenticate", "Bearer");

@@ -48,26 +48,33 @@ struct guard_linger {
 	int		 armed;		/* ev is added */
 };
 
+/*
+ * One connection.  admitted: it counts against maxconns.  left: body bytes
+ * still to discard.  syn_len: the synthetic head's length, while
+ * syn_pending says evhttp has not read it yet.
+ */
 struct guard_conn {
 	struct evhttp_connection *evcon;
 	struct bufferevent	*bev;
 	struct evbuffer		*in;
 	enum guard_state	 state;
-	int			 admitted;	/* counted against maxconns */
+	int			 admitted;
 	uint64_t		 declared;
 	int			 chunked;
-	uint64_t		 left;		/* body bytes still to discard */
-	size_t			 syn_len;	/* the synthetic head, while */
-	int			 syn_pending;	/* evhttp has not read it */
+	uint64_t		 left;
+	size_t			 syn_len;
+	int			 syn_pending;
 	struct guard_linger	*linger;
 };
 
 static struct event_base	*guard_base;
 static uint64_t			 guard_max_body;
 static struct guard_conn	*guard_conns;
-static size_t			 guard_nconns, guard_maxconns, guard_nadmitted;
+static size_t			 guard_nconns, guard_maxconns;
+static size_t			 guard_nadmitted;
 static struct guard_linger	 guard_lingers[API_GUARD_LINGERS];
-static int			 guard_busy;	/* we are changing an input */
+static uint64_t			 guard_unguarded, guard_nolinger;
+static int			 guard_busy;	/* we change an input */
 static char			 guard_scratch[API_GUARD_HEAD_MAX];
 static char			 guard_syn[512];
 static char			 guard_sink[16384];
@@ -75,8 +82,10 @@ static char			 guard_sink[16384];
 static const char	*guard_strstate(enum guard_state);
 static void		 guard_enter(struct guard_conn *, enum guard_state);
 static int		 guard_partial(const char *, size_t, size_t);
-static int		 guard_reqline(const char *, size_t, struct guard_head *);
-static int		 guard_field(const char *, size_t, struct guard_head *);
+static int		 guard_reqline(const char *, size_t,
+			    struct guard_head *);
+static int		 guard_field(const char *, size_t,
+			    struct guard_head *);
 static struct guard_conn *guard_find(const struct evhttp_connection *,
 			    const struct evbuffer *);
 static struct guard_conn *guard_new(struct evhttp_connection *,
@@ -391,8 +400,11 @@ guard_on_input(struct evbuffer *in, const struct evbuffer_cb_info *info,
 		if (cbarg == NULL ||
 		    evhttp_connection_get_bufferevent(cbarg) != bev ||
 		    (g = guard_new(cbarg, bev, GUARD_HEAD)) == NULL) {
-			log_warnx("api: no room to guard a connection; "
-			    "evhttp answers its oversized bodies itself");
+			if (guard_unguarded++ % 100 == 0)
+				log_warnx("api: no room to guard a connection "
+				    "(%llu so far); evhttp answers its "
+				    "oversized bodies itself",
+				    (unsigned long long)guard_unguarded);
 			evbuffer_remove_cb(in, guard_on_input, bev);
 			return;
 		}
@@ -470,8 +482,11 @@ guard_refuse(struct guard_conn *g, const struct guard_head *h, size_t n)
 		if (guard_lingers[i].fd == -1)
 			l = &guard_lingers[i];
 	if (l == NULL) {
-		log_warnx("api: all %d lingering closes are in use; the "
-		    "client may see a reset", API_GUARD_LINGERS);
+		if (guard_nolinger++ % 100 == 0)
+			log_warnx("api: all %d lingering closes are in use "
+			    "(%llu times so far); the client may see a reset",
+			    API_GUARD_LINGERS,
+			    (unsigned long long)guard_nolinger);
 		return;
 	}
 	if ((fd = fcntl(bufferevent_getfd(g->bev), F_DUPFD_CLOEXEC, 0)) ==

@@ -35,7 +35,7 @@ struct evhttp_connection;
 struct evhttp_request;
 
 #define API_GUARD_PATH		"/.crashtrail/too-large"
-#define API_GUARD_HEAD_MAX	8192	/* the most of a head the guard reads */
+#define API_GUARD_HEAD_MAX	8192	/* the most of a head it reads */
 #define API_GUARD_LINGERS	16	/* lingering closes at once */
 #define API_GUARD_LINGER_MAX	(64ULL * 1024 * 1024)
 #define API_GUARD_LINGER_MS	5000
@@ -46,8 +46,8 @@ struct guard_head {
 	uint64_t	 clen;		/* Content-Length, if has_clen */
 	int		 has_clen;
 	int		 chunked;	/* Transfer-Encoding: chunked */
-	int		 bodyless;	/* HEAD or TRACE: evhttp reads no body */
-	const char	*auth;		/* Authorization's value, in the input */
+	int		 bodyless;	/* HEAD, TRACE: no body */
+	const char	*auth;		/* Authorization, in p */
 	size_t		 authlen;
 };
 
