@@ -501,7 +501,7 @@ api_run_log(struct evhttp_request *req, struct run *run,
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/octet-stream");
 	if (n > 0) {
-		len = tail_copy(&run->tail, api_out, sizeof(api_out));
+		len = tail_copy(run_tail(run), api_out, sizeof(api_out));
 		i = api_last_lines(api_out, len, n);
 		evbuffer_add(b, api_out + i, len - i);
 	} else {

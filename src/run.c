@@ -62,6 +62,8 @@ static void	 run_reset(struct run *);
 static void	 run_make_id(struct run *, int64_t);
 static struct run *run_by_kernel_pid(pid_t);
 static void	 run_tail_from_file(struct run *);
+static size_t	 run_tail_load(struct run *);
+static void	 run_ingest_err(struct run *, size_t);
 
 void
 run_pool_init(struct event_base *base, const struct config *cf,
@@ -76,7 +78,7 @@ run_pool_init(struct event_base *base, const struct config *cf,
 	nruns = cf->max_runs;
 	runs = calloc(nruns, sizeof(*runs));
 	tails = calloc(nruns, cf->tail_bytes);
-	run_tailbuf = malloc(cf->tail_bytes);
+	run_tailbuf = malloc(cf->tail_bytes + 1);
 	if (runs == NULL || tails == NULL || run_tailbuf == NULL)
 		fatal("%s: %zu runs", __func__, nruns);
 	for (i = 0; i < nruns; i++) {
@@ -276,6 +278,7 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 		run->log_err.fd = run->log_out.fd = -1;
 		run->log_err.stopped = run->log_out.stopped = 1;
 	}
+	run->tail_lazy = run->log_err.fd != -1 && !run->log_err.stopped;
 	if (run_pipes(run, child) == -1) {
 		logfile_close(&run->log_err);
 		logfile_close(&run->log_out);
@@ -400,6 +403,79 @@ run_read(struct run *run, int *fd, struct event *ev)
 	return 0;
 }
 
+/*
+ * n bytes of stderr in run_readbuf: to the file, the tail, the matcher.
+ * While the file holds every byte, the tail is not copied here at all: it
+ * is read back from the file when it is needed (run_tail_load), which
+ * saves a copy of every byte on the ingest path.  From the first byte the
+ * file does not take (cap, quota, ENOSPC), the tail is kept in memory.
+ */
+static void
+run_ingest_err(struct run *run, size_t n)
+{
+	uint64_t	before = run->log_err.size, stored;
+
+	logfile_write(&run->log_err, run_readbuf, n);
+	if (run->tail_lazy && run->log_err.stopped) {
+		stored = run->log_err.size - before;
+		(void)run_tail_load(run);
+		run->tail_lazy = 0;
+		tail_put(&run->tail, run_readbuf + stored, n - (size_t)stored);
+	} else if (!run->tail_lazy)
+		tail_put(&run->tail, run_readbuf, n);
+	run_match(run, run_readbuf, n);
+	run->bytes_err += (uint64_t)n;
+}
+
+/*
+ * The tail from the stored file, whose bytes are the stream's [0, size):
+ * its last tail_bytes go to the ring with head at their stream offset, and
+ * the byte before them (read too) says whether they start a line.  They
+ * are left in run_tailbuf; returns how many.  A file that cannot be read
+ * leaves the tail empty (logged).
+ */
+static size_t
+run_tail_load(struct run *run)
+{
+	uint64_t	size = run->log_err.size, from;
+	size_t		cap = run->tail.cap, len;
+	ssize_t		got;
+	int		fd;
+
+	tail_reset(&run->tail);
+	if (size == 0)
+		return 0;
+	from = size > cap ? size - cap - 1 : 0;
+	len = (size_t)(size - from);
+	if ((fd = open(run->log_err.path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s: run %s: tail from %s", run->rc->name, run->id,
+		    run->log_err.path);
+		return 0;
+	}
+	got = pread(fd, run_tailbuf, len, (off_t)from);
+	close(fd);
+	if (got != (ssize_t)len) {
+		log_warnx("%s: run %s: short read of the tail of %s",
+		    run->rc->name, run->id, run->log_err.path);
+		return 0;
+	}
+	run->tail.head = from;
+	tail_put(&run->tail, run_tailbuf, len);
+	if (from > 0) {
+		memmove(run_tailbuf, run_tailbuf + 1, len - 1);
+		len--;
+	}
+	return len;
+}
+
+const struct tail *
+run_tail(struct run *run)
+{
+	if (run->tail_lazy)
+		(void)run_tail_load(run);
+	return &run->tail;
+}
+
 static void
 run_on_stderr(evutil_socket_t fd, short what, void *arg)
 {
@@ -410,10 +486,7 @@ run_on_stderr(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if ((n = run_read(run, &run->fd_err, &run->ev_err)) <= 0)
 		return;
-	logfile_write(&run->log_err, run_readbuf, (size_t)n);
-	tail_put(&run->tail, run_readbuf, (size_t)n);
-	run_match(run, run_readbuf, (size_t)n);
-	run->bytes_err += (uint64_t)n;
+	run_ingest_err(run, (size_t)n);
 	if (run->log_err.stopped && !run->warned_err)
 		run_warn_stopped(run, &run->log_err, &run->warned_err);
 }
@@ -557,10 +630,7 @@ run_end(struct run *run, int status_known, int wstatus)
 	for (got = 0; run->fd_err != -1 && got < RUN_DRAIN_MAX; got += n) {
 		if ((n = run_read(run, &run->fd_err, &run->ev_err)) <= 0)
 			break;
-		logfile_write(&run->log_err, run_readbuf, (size_t)n);
-		tail_put(&run->tail, run_readbuf, (size_t)n);
-		run_match(run, run_readbuf, (size_t)n);
-		run->bytes_err += (uint64_t)n;
+		run_ingest_err(run, (size_t)n);
 	}
 	for (got = 0; run->fd_out != -1 && got < RUN_DRAIN_MAX; got += n) {
 		if ((n = run_read(run, &run->fd_out, &run->ev_out)) <= 0)
@@ -578,6 +648,10 @@ run_end(struct run *run, int status_known, int wstatus)
 	run_close_fd(&run->fd_ev, &run->ev_ev);
 
 	run->ended_us = timefmt_now_us();
+	if (run->tail_lazy) {
+		(void)run_tail_load(run);
+		run->tail_lazy = 0;
+	}
 	run_match_tail(run);
 	diag_eof(&run->diag, run->ended_us);
 	/*
@@ -724,29 +798,13 @@ static void
 run_tail_from_file(struct run *run)
 {
 	struct stat	st;
-	ssize_t		n;
-	off_t		off;
-	int		fd;
+	size_t		got;
 
-	if ((fd = open(run->log_err.path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (stat(run->log_err.path, &st) == -1)
 		return;
-	if (fstat(fd, &st) == 0) {
-		run->log_err.size = (uint64_t)st.st_size;
-		run->bytes_err = (uint64_t)st.st_size;
-		off = st.st_size > (off_t)run->tail.cap ?
-		    st.st_size - (off_t)run->tail.cap : 0;
-		/* Starting mid-file: the tail's first line is partial. */
-		if (off > 0 && pread(fd, run_readbuf, 1, off - 1) == 1)
-			run->tail.edge_nl = run_readbuf[0] == '\n';
-		while ((n = pread(fd, run_readbuf, sizeof(run_readbuf), off)) >
-		    0) {
-			tail_put(&run->tail, run_readbuf, (size_t)n);
-			diag_feed(&run->diag, run_readbuf, (size_t)n,
-			    timefmt_now_us());
-			off += n;
-		}
-	}
-	close(fd);
+	run->log_err.size = run->bytes_err = (uint64_t)st.st_size;
+	got = run_tail_load(run);
+	diag_feed(&run->diag, run_tailbuf, got, timefmt_now_us());
 }
 
 struct run *

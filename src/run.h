@@ -65,6 +65,7 @@ struct run {
 	struct logfile		 log_err, log_out;
 	uint64_t		 bytes_err, bytes_out;
 	struct tail		 tail;
+	int			 tail_lazy;	/* not kept: read back from the log */
 	struct diag_run		 diag;		/* known stderr diagnostics */
 	uint64_t		 diag_upto;	/* stderr bytes matched so far */
 	uint64_t		 diag_skipped;	/* ... and skipped (rate limit) */
@@ -137,6 +138,12 @@ const struct run *run_note_kill(pid_t pid, const struct oom_event *);
 const struct run *run_note_xid(pid_t pid, const struct xid_event *);
 /* Called before classifying a SIGKILL death: read the kernel's log now. */
 void		 run_set_kernel_drain(void (*)(void));
+/*
+ * The run's tail, up to date: while its log file holds every byte, a live
+ * run's tail is read back from the file (the ingest path does not copy
+ * it).  Valid until the next call for this run.
+ */
+const struct tail *run_tail(struct run *);
 struct run	*run_by_pid(pid_t);
 struct run	*run_by_id(const char *);
 /* The newest run, live or retained, whose leader had this pid. */

@@ -41,5 +41,12 @@ for f in reps:
     assert s["size"] == 102400 and s["dropped_bytes"] == 150000 - 102400, s
     assert s["truncated_because"].startswith("per-file cap"), s
     assert os.path.getsize(s["path"]) == 102400
+    # The tail is the stream's end, past the cap too: the part the file has
+    # and the part only memory kept join exactly.
+    pattern = bytes((10 if i % 128 == 127 else 97 + i % 26) for i in range(65536))
+    full = (pattern * 3)[:150000].decode()
+    t = r["tail"]
+    assert t["lines"] == 200 and full.endswith(t["text"]), (t["lines"], t["bytes"])
+    assert t["bytes"] == 199 * 128 + 150000 % 128, t["bytes"]
 print(len(reps), "runs kept")
 PY
