@@ -138,8 +138,47 @@ def wait_for(pred):
         e = json.loads(data)
         note(ev, e)
         if pred(ev, e):
+            wait_for.env = e
             return time.monotonic_ns()
     raise RuntimeError("the stream ended")
+
+
+def ts_epoch(ts):
+    """An envelope's "ts" (RFC 3339, UTC, microseconds) in seconds."""
+    import calendar
+    day, _, rest = ts.rstrip("Z").partition("T")
+    hms, _, frac = rest.partition(".")
+    t = calendar.timegm(time.strptime(day + "T" + hms, "%Y-%m-%dT%H:%M:%S"))
+    return t + float("0." + (frac or "0"))
+
+
+def baseline(n=300):
+    """This machine's own wake-up tail, for scale: an idle process woken
+    by a byte on a socketpair and answering it, n times, 10 ms apart (no
+    crashtrail involved)."""
+    a, b = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        a.close()
+        while True:
+            d = b.recv(16)
+            if not d:
+                os._exit(0)
+            b.send(d)
+    b.close()
+    rt = []
+    for _ in range(n):
+        time.sleep(0.01)
+        t = time.perf_counter()
+        a.send(b"x")
+        a.recv(16)
+        rt.append((time.perf_counter() - t) * 1000)
+    a.close()
+    os.waitpid(pid, 0)
+    rt.sort()
+    return ("Baseline (no crashtrail): an idle process woken by a byte on a "
+            "socketpair and answering, %d times: p50 %.2f ms, p99 %.2f ms, "
+            "max %.2f ms." % (n, pct(rt, .50), pct(rt, .99), rt[-1]))
 
 
 def pct(lat, p):
@@ -206,6 +245,7 @@ try:
     load0 = open("/proc/loadavg").read().split()[:3]
 
     lat = []
+    inside = []
     t_begin = time.monotonic()
     k = 0
     while len(lat) < rounds:
@@ -216,11 +256,16 @@ try:
             wait_for(lambda ev, e, n=name: n in live)
             drain()
         run_id, pid = live[name]
+        w0 = time.time()
         t0 = time.monotonic_ns()
         os.kill(pid, signal.SIGKILL)
         t1 = wait_for(lambda ev, e, r=run_id:
                       ev == "runner_failed" and e.get("run_id") == r)
         lat.append((t1 - t0) / 1e6)
+        # The envelope's ts is taken when crashtrail builds the event:
+        # kill -> ts is the kernel and the daemon, ts -> parsed the
+        # stream and the client (wall clock, so an estimate).
+        inside.append((ts_epoch(wait_for.env["ts"]) - w0) * 1000)
     elapsed = time.monotonic() - t_begin
     load1 = open("/proc/loadavg").read().split()[:3]
     wbytes = 0                          # what the writers got stored
@@ -231,6 +276,7 @@ try:
     live_end = len(live)
 
     lat.sort()
+    inside.sort()
     line = ("Latency: SIGKILL -> runner_failed parsed on an SSE client "
             "(Unix socket), %d kills, %d runners (%d victims killed in "
             "turn, %d writing %d KiB/s each, %d silent), backoff %s s:"
@@ -244,12 +290,20 @@ try:
              "%d of %d runners live at the end; loadavg %s before, %s after."
              % (elapsed, wbytes / 1048576, live_end, nrunners,
                 " ".join(load0), " ".join(load1)))
+    split = ("Of that, kill -> the event built in crashtrail (its ts): p50 "
+             "%.2f ms, p99 %.2f ms, max %.2f ms; the rest is the stream "
+             "and the Python client." % (pct(inside, .50), pct(inside, .99),
+                                         inside[-1]))
+    print(split)
+    base = baseline()
     print(line)
     print(res)
     print(extra)
+    print(base)
     if summary:
         with open(summary, "a") as f:
-            f.write("\n%s\n%s\n%s\n" % (line, res, extra))
+            f.write("\n%s\n%s\n%s\n%s\n%s\n" % (line, res, extra, split,
+                                                  base))
 except Stop as ex:
     print("latency.py: stopped by %s" % ex, file=sys.stderr)
     rc = 1
