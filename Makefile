@@ -12,15 +12,18 @@ BUILD	?= build/obj
 BIN	?= crashtrail
 
 SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
-	  src/classify.c src/cli.c \
+	  src/api_runs.c src/classify.c src/cli.c \
 	  src/config.c src/confval.c src/diag.c src/diag_catalog.c \
 	  src/diag_errno.c src/httpc.c src/kmsg.c src/kmsgwatch.c src/oom.c \
 	  src/oom_context.c src/svlisten.c src/svlisten_post.c src/svproto.c \
-	  src/digest.c src/events.c src/history.c src/ids.c src/ingest.c \
-	  src/journal.c src/json.c \
+	  src/digest.c src/events.c src/history.c src/history_scan.c \
+	  src/ids.c src/ingest.c \
+	  src/journal.c src/journal_open.c src/json.c \
 	  src/log.c src/logfile.c src/logstore.c src/metrics.c src/query.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
-	  src/syncer.c src/tail.c src/timefmt.c src/live.c src/recover.c
+	  src/syncer.c src/syncer_helper.c src/tail.c src/timefmt.c \
+	  src/live.c src/recover.c \
+	  src/run_pipe.c src/runner_reclaim.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
@@ -107,8 +110,8 @@ FUZZ_SRCS_kmsg	= src/kmsg.c src/oom.c src/oom_context.c src/json.c
 FUZZ_SRCS_svproto = src/svproto.c
 FUZZ_SRCS_guard	= src/api_guard.c src/log.c src/timefmt.c $(LIBEVENT_LIBS)
 # BearSSL's sources find inner.h through -Ivendor/bearssl/src.
-FUZZ_SRCS_journal = src/journal.c src/log.c src/timefmt.c $(VSRCS) \
-		  -Ivendor/bearssl/src
+FUZZ_SRCS_journal = src/journal.c src/journal_open.c src/log.c \
+		  src/timefmt.c $(VSRCS) -Ivendor/bearssl/src
 
 build/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(SRCS)
 	@mkdir -p $(dir $@)

@@ -1,12 +1,13 @@
 /*
- * api_int.h -- private to api.c and api_handlers.c; the rest of
- * crashtrail uses api.h.
+ * api_int.h -- private to api.c, api_handlers.c and api_runs.c; the rest
+ * of crashtrail uses api.h.
  * SPDX-License-Identifier: ISC
  *
  * api.c owns the listeners, the router and the helpers that answer; the
- * handlers behind the endpoints are in api_handlers.c.  A handler answers
- * its request once, before it returns: with api_reply() or api_error(),
- * through evhttp itself, or by handing it to sse_attach().
+ * handlers behind the endpoints are in api_handlers.c, and those of
+ * /v1/runs in api_runs.c.  A handler answers its request once, before it
+ * returns: with api_reply() or api_error(), through evhttp itself, or by
+ * handing it to sse_attach().
  */
 #ifndef API_INT_H
 #define API_INT_H
@@ -45,6 +46,7 @@ void	api_status(struct evhttp_request *);
 void	api_runners(struct evhttp_request *);
 void	api_runner_action(struct evhttp_request *, const char *name,
 	    const char *action);
+/* api_runs.c: /v1/runs, and /v1/runs/<id>[/<what>]. */
 void	api_runs(struct evhttp_request *, const struct query *);
 void	api_run(struct evhttp_request *, const char *id, const char *what,
 	    const struct query *);

@@ -70,6 +70,8 @@ struct runner {
 /* Build the runner table from the config; start-up only. */
 void		 runners_init(struct event_base *, const struct config *,
 		    void (*idle)(void));
+/* runner_reclaim.c: a run has started; record it in <state_dir>/live. */
+void		 runner_record_live(const struct runner *, const struct run *);
 /*
  * Before any runner starts: stop what a crashtrail that died left running
  * (live.h) and report those runs as ended with cause collector_restarted.

@@ -1,6 +1,6 @@
 /*
- * syncer.c -- the helper process that fsyncs, renames and unlinks for the
- * loop, and the loop's side of its socket.
+ * syncer.c -- the loop's side of the syncer: the slot table, sending
+ * requests, their completions and restarting a helper that died.
  * SPDX-License-Identifier: ISC
  */
 #include <sys/types.h>
@@ -26,39 +26,11 @@
 
 #include "log.h"
 #include "syncer.h"
+#include "syncer_int.h"
 
 #define SYNCER_TRIES	3	/* helpers a request may outlive */
 #define SYNCER_GONE	8	/* dead helpers remembered until reaped */
 #define SYNCER_SOCKBUF	(32 * sizeof(struct syncer_msg))
-
-enum syncer_op {
-	SYNCER_FSYNC = 1,	/* fsync the fd */
-	SYNCER_FSYNC_RENAME,	/* fsync the fd, rename from -> to, fsync dir */
-	SYNCER_UNLINK		/* unlink from; ENOENT is success */
-};
-
-#define SYNCER_REDO	0x01	/* sent before, to a helper that died */
-
-/*
- * Loop -> helper: one datagram of exactly this size, with the fd as
- * SCM_RIGHTS for the fsync ops.  The helper closes the fd it got.
- */
-struct syncer_msg {
-	uint32_t	op;
-	uint32_t	flags;
-	uint64_t	id;		/* slot index + SYNCER_SLOTS * serial */
-	char		from[PATH_MAX];	/* for SYNCER_FSYNC: a name to log */
-	char		to[PATH_MAX];
-};
-
-/* Helper -> loop: one per request, in the order they came. */
-struct syncer_done {
-	uint64_t	id;
-	uint32_t	op;
-	int32_t		sync_err;	/* errno of the fsync (file, dir) */
-	int32_t		path_err;	/* errno of the rename or unlink */
-	int32_t		pad;
-};
 
 enum syncer_where { SL_FREE, SL_QUEUED, SL_SENT, SL_INLINE };
 
@@ -98,11 +70,6 @@ static struct syncer_slot	syncer_slots[SYNCER_SLOTS];
 /* The request done inline when every slot is taken. */
 static struct syncer_slot	syncer_spare = { .where = SL_INLINE, .fd = -1 };
 
-static void	syncer_helper(int, int) __attribute__((noreturn));
-static int	syncer_serve(int);
-static void	syncer_work(const struct syncer_msg *, int,
-		    struct syncer_done *);
-static int	syncer_fsync_dir(const char *);
 static int	syncer_spawn(void);
 static void	syncer_respawn(void);
 static void	syncer_lost(const char *, int);
@@ -116,154 +83,6 @@ static void	syncer_submit(struct syncer_slot *);
 static void	syncer_on_read(evutil_socket_t, short, void *);
 static void	syncer_on_write(evutil_socket_t, short, void *);
 static void	syncer_on_retry(evutil_socket_t, short, void *);
-
-/* ---- The helper: only what is safe in a forked copy of the daemon. */
-
-static void __attribute__((noreturn))
-syncer_helper(int sock, int life)
-{
-	struct pollfd	pfd[2];
-	long		max, fd;
-
-	/* Nothing of the daemon's stays open here but stdio. */
-	max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 1024 * 1024)
-		max = 1024 * 1024;
-	for (fd = 3; fd < max; fd++)
-		if (fd != sock && fd != life)
-			(void)close((int)fd);
-	for (;;) {
-		pfd[0].fd = sock;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = life;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("%s: poll", __func__);
-			_exit(1);
-		}
-		if (pfd[0].revents != 0 && syncer_serve(sock) == -1)
-			_exit(0);
-		/* The daemon is gone: finish what it sent, then go. */
-		if (pfd[1].revents != 0) {
-			(void)syncer_serve(sock);
-			_exit(0);
-		}
-	}
-}
-
-/* Do every request waiting on the socket.  -1 when it is closed. */
-static int
-syncer_serve(int sock)
-{
-	struct syncer_msg	 m;
-	struct syncer_done	 d;
-	struct msghdr		 mh;
-	struct iovec		 iov;
-	struct cmsghdr		*cm;
-	union {
-		struct cmsghdr	h;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}			 cbuf;
-	ssize_t			 n;
-	int			 fd;
-
-	for (;;) {
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = &m;
-		iov.iov_len = sizeof(m);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		n = recvmsg(sock, &mh, MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n <= 0)
-			return -1;
-		fd = -1;
-		cm = CMSG_FIRSTHDR(&mh);
-		if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-		if ((size_t)n != sizeof(m)) {
-			log_warnx("syncer helper: a message of %zd bytes",
-			    n);
-			if (fd != -1)
-				close(fd);
-			continue;
-		}
-		syncer_work(&m, fd, &d);
-		if (fd != -1)
-			close(fd);
-		/* A daemon that died gets no answer; the work is done. */
-		while (send(sock, &d, sizeof(d), 0) == -1 && errno == EINTR)
-			;
-	}
-}
-
-/* One request, in the helper or inline; `fd` stays open. */
-static void
-syncer_work(const struct syncer_msg *m, int fd, struct syncer_done *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->id = m->id;
-	d->op = m->op;
-	switch (m->op) {
-	case SYNCER_FSYNC:
-	case SYNCER_FSYNC_RENAME:
-		if (fd == -1)
-			d->sync_err = EBADF;
-		else if (fsync(fd) == -1)
-			d->sync_err = errno;
-		if (m->op == SYNCER_FSYNC)
-			break;
-		/* Renamed even when the fsync failed: better than lost. */
-		if (rename(m->from, m->to) == -1) {
-			/* A helper that died had done it already. */
-			if (errno != ENOENT || !(m->flags & SYNCER_REDO))
-				d->path_err = errno;
-		} else if (syncer_fsync_dir(m->to) == -1 && d->sync_err == 0)
-			d->sync_err = errno;
-		break;
-	case SYNCER_UNLINK:
-		if (unlink(m->from) == -1 && errno != ENOENT)
-			d->path_err = errno;
-		break;
-	default:
-		d->path_err = EINVAL;
-		break;
-	}
-}
-
-/* Make a rename durable: fsync the directory that holds `path`. */
-static int
-syncer_fsync_dir(const char *path)
-{
-	char		 dir[PATH_MAX];
-	const char	*slash = strrchr(path, '/');
-	int		 fd, rc, save;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	save = errno;
-	close(fd);
-	errno = save;
-	return rc;
-}
-
-/* ---- The loop's side. */
 
 int
 syncer_init(struct event_base *base)

@@ -2,14 +2,7 @@
 # nothing silently: the stored log is an exact prefix, dropped bytes are
 # counted, the tail keeps the end, and supervision goes on.
 # Needs root and mount namespaces (unshare -m); skips elsewhere.
-if [ -z "${CT_IN_NS:-}" ]; then
-	if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null ||
-	    ! unshare -m true 2>/dev/null; then
-		echo "needs root and unshare -m to mount a small tmpfs"
-		exit 77
-	fi
-	CT_IN_NS=1 exec unshare -m sh "$0" "$@"
-fi
+NEED_MOUNT_NS=1	# lib.sh re-runs this under unshare -m, or skips
 . "$(dirname "$0")/lib.sh"
 mkdir "$T/logs"
 LOGDIR=$T/logs

@@ -87,10 +87,16 @@ names = [l.strip() for l in open(sys.argv[1])]
 assert len(names) >= 20, len(names)
 for p in names:
     r = json.load(open(p))
-    assert r["exit"]["signal"] == 11, (p, r["exit"])
     lf = r["stderr_log"]
-    assert lf["size"] == 5, (p, lf)
-    assert open(lf["path"], "rb").read() == b"boom\n", lf["path"]
+    raw = open(lf["path"], "rb").read()
+    assert lf["size"] == len(raw), (p, lf)
+    if r["exit"]["stop_requested"]:
+        # Caught by the final stop (it may have needed SIGKILL): a run
+        # cut short, but its file and report must still agree.
+        assert b"boom\n".startswith(raw), (p, raw)
+        continue
+    assert r["exit"]["signal"] == 11, (p, r["exit"])
+    assert raw == b"boom\n", lf["path"]
 PY
 
 # A SIGKILLed daemon leaves no helper behind, at once.

@@ -9,29 +9,15 @@ Usage: python3 journal_check.py SOCKET COMMAND ARGS
   too-old S            SSE from S: one gap frame up to the journal's
                        oldest, then contiguous events from there
 """
+import functools
 import json
-import socket
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+import ctapi  # noqa: E402 (next to this script)
+
 SOCK, CMD, ARGS = sys.argv[1], sys.argv[2], sys.argv[3:]
-
-
-def request(method, path, body=b""):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
-    s.connect(SOCK)
-    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-               "Content-Length: %d\r\n\r\n" % (method, path, len(body))).encode()
-              + body)
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-    s.close()
-    head, _, rest = out.partition(b"\r\n\r\n")
-    return int(head.split()[1]), rest
+request = functools.partial(ctapi.request, SOCK)
 
 
 def post(i, pad=0):
@@ -42,28 +28,13 @@ def post(i, pad=0):
 
 
 def stream(last_id, nframes):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(SOCK)
-    s.sendall(("GET /telemetry/stream HTTP/1.1\r\nHost: x\r\n"
-               "Last-Event-ID: %d\r\n\r\n" % last_id).encode())
-    buf, head, frames = b"", None, []
+    st = ctapi.Stream(SOCK, last_id=last_id, timeout=5)
+    frames = []
     while len(frames) < nframes:
-        b = s.recv(65536)
+        b = st.s.recv(65536)
         assert b, "stream closed after %d frames" % len(frames)
-        buf += b
-        if head is None:
-            if b"\r\n\r\n" not in buf:
-                continue
-            head, _, buf = buf.partition(b"\r\n\r\n")
-        while b"\n\n" in buf and len(frames) < nframes:
-            frame, _, buf = buf.partition(b"\n\n")
-            f = dict(l.split(b": ", 1) for l in frame.split(b"\n")
-                     if b": " in l)
-            if b"event" in f:
-                frames.append((f.get(b"id"), f[b"event"].decode(),
-                               json.loads(f[b"data"])))
-    return s, frames
+        frames += [f for f in st.feed(b) if f[1] is not None]
+    return st, frames[:nframes]
 
 
 if CMD == "post":
@@ -99,11 +70,11 @@ elif CMD == "future":
     r = frames[0][2]
     assert r["requested_seq"] == ask and r["latest_seq"] == latest, r
     seq = post(0)
-    buf = b""
-    while b"id: %d\n" % seq not in buf:
-        b = s.recv(65536)
+    got = []
+    while str(seq) not in [f[0] for f in got]:
+        b = s.s.recv(65536)
         assert b, "stream ended before the new event"
-        buf += b
+        got += s.feed(b)
     s.close()
     st, body = request("GET", "/v1/events?from_seq=%d" % ask)
     d = json.loads(body)

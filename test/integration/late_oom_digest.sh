@@ -12,14 +12,7 @@
 # (Both slots hold a hashed run when run 3 starts, so wherever it lands,
 # the stale digest would be run 1's or run 2's: neither may show.)
 # Needs root and mount namespaces (unshare -m); skips elsewhere.
-if [ -z "${CT_IN_NS:-}" ]; then
-	if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null ||
-	    ! unshare -m true 2>/dev/null; then
-		echo "needs root and unshare -m to mount a small tmpfs"
-		exit 77
-	fi
-	CT_IN_NS=1 exec unshare -m sh "$0" "$@"
-fi
+NEED_MOUNT_NS=1	# lib.sh re-runs this under unshare -m, or skips
 . "$(dirname "$0")/lib.sh"
 F=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}/test/fixtures/kmsg
 [ -f "$F/memcg_new_layout.txt" ] || fail "no fixture in $F"

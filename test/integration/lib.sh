@@ -4,6 +4,28 @@
 # by pid, and remove the directory.
 
 set -u
+
+skip() {
+	echo "$*"
+	exit 77
+}
+
+# in_mount_ns SCRIPT ARGS...: run the test SCRIPT again in a mount
+# namespace of its own (unshare -m), so what it mounts is private to it
+# and goes with it; skip when that needs what we lack (root, unshare -m).
+# A test that mounts asks for it with NEED_MOUNT_NS=1 before sourcing
+# lib.sh, which calls this before it makes $T: the re-run makes its own.
+in_mount_ns() {
+	[ -n "${CT_IN_NS:-}" ] && return 0
+	if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null ||
+	    ! unshare -m true 2>/dev/null; then
+		skip "needs root and unshare -m to mount a small tmpfs"
+	fi
+	_script=$1; shift
+	CT_IN_NS=1 exec unshare -m sh "$_script" "$@"
+}
+[ -n "${NEED_MOUNT_NS:-}" ] && in_mount_ns "$0" "$@"
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/crashtrail-it.XXXXXX")
 DPID=
 H=${HELPER_DIR:?}
@@ -33,11 +55,6 @@ fail() {
 		grep -v ticker "$T/daemon.log" | tail -n 40
 	fi
 	exit 1
-}
-
-skip() {
-	echo "$*"
-	exit 77
 }
 
 # wait_for SECONDS COMMAND...: poll until COMMAND succeeds.

@@ -13,6 +13,7 @@ the runs left behind were reported with cause collector_restarted.
 Every process it starts is stopped by pid; the daemon's logs are appended
 to DIR/daemon.log so lib.sh's cleanup finds the runners' groups too.
 """
+import functools
 import json
 import os
 import random
@@ -23,8 +24,12 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+import ctapi  # noqa: E402 (next to this script)
+
 CT, CONF, DIR, INST = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 SOCK = os.path.join(DIR, "state", "crashtrail.sock")
+request = functools.partial(ctapi.request, SOCK)
 RUNNERS = ["crash1", "crash2", "crash3", "sleep1", "sleep2", "sleep3",
            "stream1", "stream2"]
 random.seed(int(os.environ.get("CHAOS_SEED", str(int(time.time())))))
@@ -34,23 +39,6 @@ problems = []
 
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
-
-
-def request(method, path, timeout=10):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    s.connect(SOCK)
-    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-               "Content-Length: 0\r\n\r\n" % (method, path)).encode())
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-    s.close()
-    head, _, rest = out.partition(b"\r\n\r\n")
-    return int(head.split()[1]), rest
 
 
 def start():
@@ -136,49 +124,31 @@ stop_client = threading.Event()
 def client():
     while not stop_client.is_set():
         try:
-            s = socket.socket(socket.AF_UNIX)
-            s.settimeout(0.5)
-            s.connect(SOCK)
-            hdr = ("Last-Event-ID: %d\r\n" % last_id[0]
-                   if last_id[0] is not None else "")
             q = "?replay=all" if last_id[0] is None else ""
-            s.sendall(("GET /telemetry/stream%s HTTP/1.1\r\nHost: x\r\n%s"
-                       "\r\n" % (q, hdr)).encode())
+            st = ctapi.Stream(SOCK, q, last_id[0], timeout=0.5, expect=None)
         except OSError:
             time.sleep(0.05)
             continue
-        buf, head = b"", None
         while not stop_client.is_set():
             try:
-                b = s.recv(1 << 16)
+                b = st.s.recv(1 << 16)
             except socket.timeout:
                 continue
             except OSError:
                 break
             if not b:
                 break
-            buf += b
-            if head is None:
-                if b"\r\n\r\n" not in buf:
+            for f in st.feed(b):
+                fid, ev, d = f
+                if ev is None:
                     continue
-                head, _, buf = buf.partition(b"\r\n\r\n")
-            while b"\n\n" in buf:
-                frame, _, buf = buf.partition(b"\n\n")
-                f = {}
-                for line in frame.split(b"\n"):
-                    k, _, v = line.partition(b": ")
-                    f[k] = v
-                if b"event" not in f:
-                    continue
-                ev = f[b"event"].decode()
                 if ev in frames_seen:
                     frames_seen[ev] += 1
                     problems.append("unexpected %s frame: %r" % (ev, f))
                     continue
-                seq = int(f[b"id"])
+                seq = int(fid)
                 received.append(seq)
                 last_id[0] = seq
-                d = json.loads(f[b"data"])
                 if d["seq"] != seq:
                     problems.append("frame id %d, envelope seq %d" %
                                     (seq, d["seq"]))
@@ -187,7 +157,7 @@ def client():
                     if d["data"] and d["data"]["exit"]["cause"] == \
                             "collector_restarted":
                         restarted_runs.add(d["run_id"])
-        s.close()
+        st.close()
 
 
 def live_run_ids(names):

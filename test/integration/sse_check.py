@@ -3,6 +3,7 @@
 Usage: python3 sse_check.py SOCKET PID
 Talks to the daemon over its Unix socket: plain sockets, no libraries.
 """
+import functools
 import json
 import os
 import selectors
@@ -10,24 +11,11 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+import ctapi  # noqa: E402 (next to this script)
+
 SOCK, PID = sys.argv[1], int(sys.argv[2])
-
-
-def request(method, path, body=None):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(SOCK)
-    data = body.encode() if body else b""
-    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-               "Content-Length: %d\r\n\r\n" % (method, path, len(data))).encode() + data)
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-    s.close()
-    head, _, rest = out.partition(b"\r\n\r\n")
-    return int(head.split()[1]), rest
+request = functools.partial(ctapi.request, SOCK)
 
 
 def post_event(i, pad=0):
@@ -37,39 +25,11 @@ def post_event(i, pad=0):
     return json.loads(body)["seq"]
 
 
-class Stream:
-    """One SSE client; frames() yields (id, event, data) as they come."""
+class Stream(ctapi.Stream):
+    """One SSE client; read() returns (id, event, data) frames as they come."""
 
     def __init__(self, query="", last_id=None, rcvbuf=None):
-        self.s = socket.socket(socket.AF_UNIX)
-        if rcvbuf:
-            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.s.connect(SOCK)
-        hdr = "Last-Event-ID: %s\r\n" % last_id if last_id is not None else ""
-        self.s.sendall(("GET /telemetry/stream%s HTTP/1.1\r\nHost: x\r\n%s\r\n"
-                        % (query, hdr)).encode())
-        self.buf = b""
-        self.head = None
-
-    def feed(self, data):
-        self.buf += data
-        out = []
-        if self.head is None:
-            if b"\r\n\r\n" not in self.buf:
-                return out
-            self.head, _, self.buf = self.buf.partition(b"\r\n\r\n")
-            assert self.head.startswith(b"HTTP/1.1 200"), self.head
-        while b"\n\n" in self.buf:
-            frame, _, self.buf = self.buf.partition(b"\n\n")
-            f = {}
-            for line in frame.split(b"\n"):
-                if line.startswith(b":"):
-                    continue
-                k, _, v = line.partition(b": ")
-                f[k.decode()] = v.decode()
-            if "data" in f:
-                out.append((f.get("id"), f.get("event"), json.loads(f["data"])))
-        return out
+        ctapi.Stream.__init__(self, SOCK, query, last_id, rcvbuf=rcvbuf)
 
     def read(self, n, timeout=10):
         got, end = [], time.time() + timeout
@@ -82,9 +42,6 @@ class Stream:
             assert b, "stream closed"
             got += self.feed(b)
         return got
-
-    def close(self):
-        self.s.close()
 
 
 def rss_kib():
