@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 
 #include "events.h"
+#include "journal.h"
 #include "json.h"
 #include "kmsgwatch.h"
 #include "logstore.h"
@@ -17,12 +18,16 @@
 #include "run.h"
 #include "runner.h"
 #include "sse.h"
+#include "syncer.h"
 #include "timefmt.h"
 
 static void	metric_head(struct evbuffer *, const char *, const char *,
 		    const char *);
 static void	metric_runners(struct evbuffer *, const char *, const char *,
 		    size_t);
+static void	metric_one(struct evbuffer *, const char *, const char *,
+		    const char *, uint64_t);
+static void	metric_restart(struct evbuffer *);
 
 /* Label values are ids ([A-Za-z0-9._-]) and state names: no escaping. */
 static void
@@ -31,6 +36,54 @@ metric_head(struct evbuffer *b, const char *name, const char *type,
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
 	    name, type);
+}
+
+/* A metric with one sample and no labels. */
+static void
+metric_one(struct evbuffer *b, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	metric_head(b, name, type, help);
+	evbuffer_add_printf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* What makes the record outlive crashtrail: journal, helper, reclaim. */
+static void
+metric_restart(struct evbuffer *b)
+{
+	struct journal_stats	js;
+	struct syncer_stats	ss;
+
+	journal_stats(&js);
+	syncer_stats(&ss);
+	metric_one(b, "crashtrail_journal_bytes", "gauge",
+	    "Bytes of the event journal's segments.", js.bytes);
+	metric_one(b, "crashtrail_journal_segments", "gauge",
+	    "Segment files of the event journal.", js.segments);
+	metric_one(b, "crashtrail_journal_torn_records_total", "counter",
+	    "Torn last records cut when the journal was opened.", js.torn);
+	metric_one(b, "crashtrail_journal_write_errors_total", "counter",
+	    "Journal appends that failed and were cut back.",
+	    js.write_errors);
+	metric_one(b, "crashtrail_journal_pruned_segments_total", "counter",
+	    "Journal segments removed for journal_bytes.",
+	    js.pruned_segments);
+	metric_one(b, "crashtrail_sse_resets_total", "counter",
+	    "Stream clients that resumed with an id from the future.",
+	    sse_nresets());
+	metric_one(b, "crashtrail_helper_pending", "gauge",
+	    "File operations handed to the helper and not yet done.",
+	    ss.pending);
+	metric_one(b, "crashtrail_helper_inline_ops_total", "counter",
+	    "File operations done on the loop (the helper's table was full).",
+	    ss.inline_ops);
+	metric_one(b, "crashtrail_helper_restarts_total", "counter",
+	    "Times the file helper died and was started again.", ss.restarts);
+	metric_one(b, "crashtrail_helper_errors_total", "counter",
+	    "fsync, rename or unlink calls that failed.", ss.errors);
+	metric_one(b, "crashtrail_runs_reclaimed_total", "counter",
+	    "Runs of an earlier crashtrail found at start (collector_restarted).",
+	    runners_reclaimed());
 }
 
 /* One sample per runner from the uint64_t counter at `off` in it. */
@@ -134,6 +187,7 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 	    "Bytes stored for each runner's ended runs.");
 	metric_runners(b, "crashtrail_runner_log_bytes_total", "",
 	    offsetof(struct runner, log_bytes));
+	metric_restart(b);
 }
 
 void
