@@ -23,14 +23,14 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
 	  src/syncer.c src/syncer_helper.c src/tail.c src/timefmt.c \
 	  src/live.c src/recover.c \
-	  src/run_pipe.c src/runner_reclaim.c
+	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
-	  journal history
+	  journal history http_parse
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn
 CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(LIBEVENT_CFLAGS) $(CFLAGS)
@@ -100,7 +100,7 @@ $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 
 # Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
 # seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
-FUZZERS		= ingest query diag kmsg svproto journal guard
+FUZZERS		= ingest query diag kmsg svproto journal guard http_parse
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c
@@ -108,6 +108,7 @@ FUZZ_SRCS_diag	= src/diag.c src/diag_catalog.c src/diag_errno.c \
 		  $(FUZZ_LIBSRC)
 FUZZ_SRCS_kmsg	= src/kmsg.c src/oom.c src/oom_context.c src/json.c
 FUZZ_SRCS_svproto = src/svproto.c
+FUZZ_SRCS_http_parse = src/http_parse.c
 FUZZ_SRCS_guard	= src/api_guard.c src/log.c src/timefmt.c $(LIBEVENT_LIBS)
 # BearSSL's sources find inner.h through -Ivendor/bearssl/src.
 FUZZ_SRCS_journal = src/journal.c src/journal_open.c src/log.c \

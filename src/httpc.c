@@ -5,22 +5,39 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "http_parse.h"
 #include "httpc.h"
 #include "timefmt.h"
+
+/* An event stream being cut into frames: one line at most in buf. */
+struct httpc_sse {
+	char	 buf[1024 * 1024];
+	size_t	 len;
+	char	 id[32], ev[64], data[1024 * 1024];
+	int	 have;		/* a data line came since the last frame */
+};
 
 static int	httpc_connect(const char *, const char **);
 static int	httpc_send(int, const char *, const char *, const char *,
 		    size_t, const char *);
-static size_t	httpc_dechunk(char *, size_t);
+static int	httpc_read(int, int64_t, struct http_resp *, char *, size_t,
+		    struct httpc_resp *, const char **);
+static int	httpc_sse_take(struct httpc_sse *, const char *, size_t,
+		    int (*)(const char *, const char *, const char *, void *),
+		    void *, const char **);
+static int	httpc_sse_lines(struct httpc_sse *,
+		    int (*)(const char *, const char *, const char *, void *),
+		    void *);
+
+/* The CLI is one thread making one request: *err can point here. */
+static char	httpc_err[192];
 
 static int
 httpc_connect(const char *path, const char **err)
@@ -76,28 +93,68 @@ httpc_send(int fd, const char *method, const char *path, const char *body,
 	return 0;
 }
 
-/* Decode a chunked body in place; returns its length. */
-static size_t
-httpc_dechunk(char *b, size_t len)
+/*
+ * Read the answer to a request into buf (cap bytes, NUL-terminated) by
+ * the monotonic deadline.  The response's own framing ends it, so a
+ * daemon that keeps the socket open costs nothing.  0, or -1 with *err.
+ */
+static int
+httpc_read(int fd, int64_t deadline, struct http_resp *hp, char *buf,
+    size_t cap, struct httpc_resp *r, const char **err)
 {
-	size_t	in = 0, out = 0, n;
-	char	*end;
+	static char		 rbuf[16384];
+	struct pollfd		 pfd;
+	enum http_parse_rc	 rc = HTTP_PARSE_MORE;
+	size_t			 off, k, room;
+	ssize_t			 n;
+	int			 left;
 
-	while (in < len) {
-		/* Hex digits only: strtoul would take a sign and wrap. */
-		if (!isxdigit((unsigned char)b[in]))
-			break;
-		n = strtoul(b + in, &end, 16);
-		if ((end = strstr(end, "\r\n")) == NULL)
-			break;
-		in = (size_t)(end - b) + 2;
-		if (n == 0 || in > len || n > len - in)
-			break;
-		memmove(b + out, b + in, n);
-		out += n;
-		in += n + 2;
+	while (rc != HTTP_PARSE_DONE && rc != HTTP_PARSE_ERROR &&
+	    !r->truncated) {
+		if ((left = (int)(deadline - timefmt_mono_ms())) <= 0) {
+			*err = "timed out waiting for crashtrail";
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		if ((n = read(fd, rbuf, sizeof(rbuf))) == -1 &&
+		    (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1) {
+			*err = strerror(errno);
+			return -1;
+		}
+		if (n == 0)
+			rc = http_parse_eof(hp);
+		/* Until MORE: DONE may come after the last BODY. */
+		for (off = 0; (off < (size_t)n || rc == HTTP_PARSE_HEADERS ||
+		    rc == HTTP_PARSE_BODY) && rc != HTTP_PARSE_DONE &&
+		    rc != HTTP_PARSE_ERROR && !r->truncated; off += k) {
+			rc = http_parse_feed(hp, rbuf + off, (size_t)n - off,
+			    &k);
+			if (rc != HTTP_PARSE_BODY)
+				continue;
+			/* The old contract: a short buffer truncates. */
+			room = cap - 1 - r->len;
+			if (hp->body_len > room)
+				r->truncated = 1;
+			memcpy(buf + r->len, hp->body, r->truncated ? room :
+			    hp->body_len);
+			r->len += r->truncated ? room : hp->body_len;
+		}
 	}
-	return out;
+	if (rc == HTTP_PARSE_ERROR) {
+		/* Before a status line the parser's words say it all. */
+		snprintf(httpc_err, sizeof(httpc_err), "%s%s",
+		    hp->code == 0 ? "" : "bad answer: ", hp->error);
+		*err = httpc_err;
+		return -1;
+	}
+	buf[r->len] = '\0';
+	r->status = hp->status;
+	return 0;
 }
 
 int
@@ -105,14 +162,18 @@ httpc_request(const char *sock, const char *method, const char *path,
     const char *body, size_t blen, char *buf, size_t cap,
     struct httpc_resp *r, int timeout_ms, const char **err)
 {
-	struct pollfd	 pfd;
-	int64_t		 deadline = timefmt_mono_ms() + timeout_ms;
-	size_t		 len = 0;
-	ssize_t		 n;
-	char		*hend;
-	int		 fd, left;
+	static char		 hbuf[HTTP_PARSE_HEAD_MAX];
+	struct http_resp	 hp;
+	int64_t			 deadline = timefmt_mono_ms() + timeout_ms;
+	int			 fd, rc;
 
 	memset(r, 0, sizeof(*r));
+	if (cap == 0) {
+		*err = "no room for the answer";
+		return -1;
+	}
+	buf[0] = '\0';
+	r->body = buf;
 	if ((fd = httpc_connect(sock, err)) == -1)
 		return -1;
 	if (httpc_send(fd, method, path, body, blen, "") == -1) {
@@ -120,37 +181,78 @@ httpc_request(const char *sock, const char *method, const char *path,
 		close(fd);
 		return -1;
 	}
-	for (;;) {
-		if ((left = (int)(deadline - timefmt_mono_ms())) <= 0) {
-			*err = "timed out waiting for crashtrail";
-			close(fd);
+	/* The body's cap is the caller's buffer (truncated), not an error. */
+	http_parse_init(&hp, hbuf, sizeof(hbuf), HTTP_PARSE_NOLEN,
+	    strcmp(method, "HEAD") == 0 ? HTTP_PARSE_F_HEAD : 0);
+	rc = httpc_read(fd, deadline, &hp, buf, cap, r, err);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Take one piece of the event stream's body: complete lines make frames,
+ * a partial line waits in s->buf.  1 when `frame` asked to stop, 0 to go
+ * on, -1 with *err.
+ */
+static int
+httpc_sse_take(struct httpc_sse *s, const char *p, size_t n,
+    int (*frame)(const char *, const char *, const char *, void *),
+    void *arg, const char **err)
+{
+	size_t	take;
+	int	rc;
+
+	while (n > 0) {
+		if (s->len + 1 >= sizeof(s->buf)) {
+			*err = "event too large";
 			return -1;
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left) <= 0)
-			continue;
-		if (len + 1 >= cap) {
-			r->truncated = 1;
-			break;
+		take = sizeof(s->buf) - 1 - s->len;
+		if (take > n)
+			take = n;
+		memcpy(s->buf + s->len, p, take);
+		s->len += take;
+		p += take;
+		n -= take;
+		if ((rc = httpc_sse_lines(s, frame, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The complete lines in s->buf; the partial one moves to its start. */
+static int
+httpc_sse_lines(struct httpc_sse *s,
+    int (*frame)(const char *, const char *, const char *, void *),
+    void *arg)
+{
+	char	*line, *nl;
+	size_t	 start = 0;
+
+	s->buf[s->len] = '\0';
+	while ((nl = memchr(s->buf + start, '\n', s->len - start)) != NULL) {
+		line = s->buf + start;
+		*nl = '\0';
+		start = (size_t)(nl - s->buf) + 1;
+		if (nl > line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		if (strncmp(line, "id: ", 4) == 0)
+			snprintf(s->id, sizeof(s->id), "%s", line + 4);
+		else if (strncmp(line, "event: ", 7) == 0)
+			snprintf(s->ev, sizeof(s->ev), "%s", line + 7);
+		else if (strncmp(line, "data: ", 6) == 0) {
+			/* One data line per frame from crashtrail. */
+			snprintf(s->data, sizeof(s->data), "%s", line + 6);
+			s->have = 1;
+		} else if (*line == '\0' && s->have) {
+			if (frame(s->id, s->ev, s->data, arg) != 0)
+				return 1;
+			s->id[0] = s->ev[0] = '\0';
+			s->have = 0;
 		}
-		if ((n = read(fd, buf + len, cap - len - 1)) <= 0)
-			break;
-		len += (size_t)n;
 	}
-	close(fd);
-	buf[len] = '\0';
-	if (sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1 ||
-	    (hend = strstr(buf, "\r\n\r\n")) == NULL) {
-		*err = "not an HTTP answer";
-		return -1;
-	}
-	*hend = '\0';
-	r->body = hend + 4;
-	r->len = len - (size_t)(hend + 4 - buf);
-	if (strcasestr(buf, "\r\nTransfer-Encoding: chunked") != NULL)
-		r->len = httpc_dechunk(hend + 4, r->len);
-	hend[4 + r->len] = '\0';
+	memmove(s->buf, s->buf + start, s->len - start);
+	s->len -= start;
 	return 0;
 }
 
@@ -159,12 +261,13 @@ httpc_stream(const char *sock, const char *path,
     int (*frame)(const char *, const char *, const char *, void *),
     void *arg, const char **err)
 {
-	static char	 buf[1024 * 1024], data[1024 * 1024];
-	char		 id[32], ev[64], *line, *nl;
-	int		 have = 0;
-	size_t		 len = 0, start;
-	ssize_t		 n;
-	int		 fd, inhead = 1;
+	static struct httpc_sse	 s;
+	static char		 hbuf[HTTP_PARSE_HEAD_MAX], rbuf[65536];
+	struct http_resp	 hp;
+	enum http_parse_rc	 rc = HTTP_PARSE_MORE;
+	size_t			 off, k;
+	ssize_t			 n;
+	int			 fd, ret = 0;
 
 	if ((fd = httpc_connect(sock, err)) == -1)
 		return -1;
@@ -174,56 +277,41 @@ httpc_stream(const char *sock, const char *path,
 		close(fd);
 		return -1;
 	}
-	id[0] = ev[0] = '\0';
-	for (;;) {
-		if (len + 1 >= sizeof(buf)) {
-			*err = "event too large";
-			close(fd);
-			return -1;
-		}
-		if ((n = read(fd, buf + len, sizeof(buf) - len - 1)) <= 0)
+	memset(&s, 0, sizeof(s));
+	/* A stream has no end to cap; each event is capped by s.buf. */
+	http_parse_init(&hp, hbuf, sizeof(hbuf), HTTP_PARSE_NOLEN, 0);
+	while (rc != HTTP_PARSE_DONE && rc != HTTP_PARSE_ERROR && ret == 0) {
+		if ((n = read(fd, rbuf, sizeof(rbuf))) == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*err = strerror(errno);
+			ret = -1;
 			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		start = 0;
-		while ((nl = memchr(buf + start, '\n', len - start)) != NULL) {
-			line = buf + start;
-			*nl = '\0';
-			start = (size_t)(nl - buf) + 1;
-			if (nl > line && nl[-1] == '\r')
-				nl[-1] = '\0';
-			if (inhead) {
-				if (strncmp(line, "HTTP/1.", 7) == 0 &&
-				    strstr(line, " 200 ") == NULL) {
-					*err = "the stream was refused";
-					close(fd);
-					return -1;
-				}
-				if (*line == '\0')
-					inhead = 0;
-				continue;
-			}
-			if (strncmp(line, "id: ", 4) == 0)
-				snprintf(id, sizeof(id), "%s", line + 4);
-			else if (strncmp(line, "event: ", 7) == 0)
-				snprintf(ev, sizeof(ev), "%s", line + 7);
-			else if (strncmp(line, "data: ", 6) == 0) {
-				/* One data line per frame from crashtrail. */
-				snprintf(data, sizeof(data), "%s", line + 6);
-				have = 1;
-			} else if (*line == '\0' && have) {
-				if (frame(id, ev, data, arg) != 0) {
-					close(fd);
-					return 0;
-				}
-				id[0] = ev[0] = '\0';
-				have = 0;
-			}
 		}
-		/* Keep the partial line for the next read. */
-		memmove(buf, buf + start, len - start);
-		len -= start;
+		if (n == 0)
+			rc = http_parse_eof(&hp);
+		for (off = 0; (off < (size_t)n || rc == HTTP_PARSE_HEADERS ||
+		    rc == HTTP_PARSE_BODY) && rc != HTTP_PARSE_DONE &&
+		    rc != HTTP_PARSE_ERROR && ret == 0; off += k) {
+			rc = http_parse_feed(&hp, rbuf + off, (size_t)n - off,
+			    &k);
+			if (rc == HTTP_PARSE_HEADERS && hp.status != 200) {
+				snprintf(httpc_err, sizeof(httpc_err),
+				    "the stream was refused (%d %s)",
+				    hp.status, hp.reason);
+				*err = httpc_err;
+				ret = -1;
+			} else if (rc == HTTP_PARSE_BODY)
+				ret = httpc_sse_take(&s, hp.body, hp.body_len,
+				    frame, arg, err);
+		}
+	}
+	if (rc == HTTP_PARSE_ERROR && ret == 0) {
+		snprintf(httpc_err, sizeof(httpc_err), "%s%s",
+		    hp.code == 0 ? "" : "bad answer: ", hp.error);
+		*err = httpc_err;
+		ret = -1;
 	}
 	close(fd);
-	return 0;
+	return ret == 1 ? 0 : ret;
 }

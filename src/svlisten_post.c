@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
+#include "http_parse.h"
 #include "json.h"
 #include "log.h"
 #include "svlisten.h"
@@ -25,6 +25,9 @@
 /* svl_post() results besides 0. */
 #define SVL_RETRY	(-1)
 #define SVL_REFUSED	(-2)	/* the daemon said no (4xx): no retry */
+
+/* The daemon's answers are a line of JSON; this is plenty. */
+#define SVL_ANSWER_MAX	(64 * 1024)
 
 static const char	*svl_sock;
 
@@ -38,8 +41,7 @@ static int		svl_down;	/* the last attempt failed */
 static int		svl_closing;
 
 static int	svl_wait(int, short, int64_t);
-static int	svl_status(const char *, size_t);
-static size_t	svl_answer_len(const char *);
+static int	svl_answer(int, int64_t, char *, size_t);
 
 void
 svl_deliver_to(const char *sockpath)
@@ -201,53 +203,78 @@ svl_wait(int fd, short events, int64_t deadline)
 	}
 }
 
-/* The status code of "HTTP/1.x NNN ...", or -1. */
-static int
-svl_status(const char *s, size_t n)
-{
-	if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || s[8] != ' ' ||
-	    s[9] < '1' || s[9] > '5' || s[10] < '0' || s[10] > '9' ||
-	    s[11] < '0' || s[11] > '9')
-		return -1;
-	if (n > 12 && s[12] != ' ' && s[12] != '\r' && s[12] != '\n')
-		return -1;
-	return (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-}
-
 /*
- * How many bytes the whole answer has, once its headers are in the
- * NUL-terminated `s`: header length plus Content-Length; SIZE_MAX while
- * unknown (then the answer ends when the daemon closes).
+ * Read the daemon's answer until it is complete, the daemon closes, or
+ * the deadline passes.  A status whose headers were in before then still
+ * counts, whatever follows (a 2xx means the event was taken).  Returns
+ * 0, SVL_RETRY or SVL_REFUSED, the reason in `why`.
  */
-static size_t
-svl_answer_len(const char *s)
+static int
+svl_answer(int fd, int64_t deadline, char *why, size_t whylen)
 {
-	const char	*end, *p;
-	size_t		 v = 0;
+	static char		 hbuf[HTTP_PARSE_HEAD_MAX], rbuf[4096];
+	struct http_resp	 hp;
+	enum http_parse_rc	 rc = HTTP_PARSE_MORE;
+	char			 msg[161], *p;
+	size_t			 mlen = 0, off, k, m, total = 0;
+	ssize_t			 n;
 
-	if ((end = strstr(s, "\r\n\r\n")) == NULL)
-		return SIZE_MAX;
-	for (p = strstr(s, "\r\n"); p != NULL && p < end;
-	    p = strstr(p + 2, "\r\n")) {
-		if (strncasecmp(p + 2, "Content-Length:", 15) != 0)
+	/* The daemon answers a line of JSON; more is not an answer. */
+	http_parse_init(&hp, hbuf, sizeof(hbuf), SVL_ANSWER_MAX, 0);
+	while (rc != HTTP_PARSE_DONE && rc != HTTP_PARSE_ERROR) {
+		if (svl_wait(fd, POLLIN, deadline) != 1)
+			break;
+		n = read(fd, rbuf, sizeof(rbuf));
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		for (p += 17; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p < '0' || *p > '9')
-			return SIZE_MAX;
-		for (; *p >= '0' && *p <= '9'; p++)
-			if ((v = v * 10 + (size_t)(*p - '0')) > (1U << 30))
-				return SIZE_MAX;
-		return (size_t)(end + 4 - s) + v;
+		if (n <= 0) {
+			rc = http_parse_eof(&hp);
+			break;
+		}
+		total += (size_t)n;
+		/* Until MORE: DONE may come after the last BODY. */
+		for (off = 0; (off < (size_t)n || rc == HTTP_PARSE_HEADERS ||
+		    rc == HTTP_PARSE_BODY) && rc != HTTP_PARSE_DONE &&
+		    rc != HTTP_PARSE_ERROR; off += k) {
+			rc = http_parse_feed(&hp, rbuf + off, (size_t)n - off,
+			    &k);
+			/* The start of the body, for the log. */
+			if (rc == HTTP_PARSE_BODY && mlen < sizeof(msg) - 1) {
+				m = sizeof(msg) - 1 - mlen;
+				if (m > hp.body_len)
+					m = hp.body_len;
+				memcpy(msg + mlen, hp.body, m);
+				mlen += m;
+			}
+		}
 	}
-	return SIZE_MAX;
+	msg[mlen] = '\0';
+	if (hp.status == 0) {
+		if (total == 0)
+			snprintf(why, whylen, "no answer");
+		else if (hp.code == 0)
+			snprintf(why, whylen, "not an HTTP answer");
+		else if (rc == HTTP_PARSE_ERROR)
+			snprintf(why, whylen, "bad answer: %s", hp.error);
+		else
+			snprintf(why, whylen, "answer cut short");
+		return SVL_RETRY;
+	}
+	if (hp.status / 100 == 2)
+		return 0;
+	snprintf(why, whylen, "answered %d %s", hp.status, msg);
+	for (p = why; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ')
+			*p = ' ';
+	if (hp.status / 100 == 4 && hp.status != 408 && hp.status != 429)
+		return SVL_REFUSED;
+	return SVL_RETRY;
 }
 
 /*
  * A tiny blocking HTTP/1.1 client: connect, send, then read the answer
- * until its Content-Length is complete or the daemon closes, all within
- * one deadline.  The socket is non-blocking so that no step can outlast
- * the deadline; a status line read before it passes still counts.
+ * (svl_answer()), all within one deadline.  The socket is non-blocking
+ * so that no step can outlast the deadline.
  */
 int
 svl_post(const char *sockpath, const char *body, size_t len, int timeout_ms,
@@ -255,13 +282,11 @@ svl_post(const char *sockpath, const char *body, size_t len, int timeout_ms,
 {
 	static char		 req[SVL_BODY_MAX + 256];
 	struct sockaddr_un	 sun;
-	char			 resp[1024], *p;
 	int64_t			 deadline;
-	size_t			 rlen = 0, off = 0, hlen, total = 0;
-	size_t			 want = SIZE_MAX;
+	size_t			 off = 0, hlen;
 	ssize_t			 n;
 	socklen_t		 sl;
-	int			 fd, err, status, rc = SVL_RETRY, w;
+	int			 fd, err, rc = SVL_RETRY, w;
 
 	deadline = timefmt_mono_ms() + timeout_ms;
 	memset(&sun, 0, sizeof(sun));
@@ -322,47 +347,7 @@ svl_post(const char *sockpath, const char *body, size_t len, int timeout_ms,
 		}
 		off += (size_t)n;
 	}
-	/*
-	 * Keep the first bytes of the answer (status line, headers, the
-	 * start of an error body for the log); read the rest into req,
-	 * which is no longer needed, and drop it.
-	 */
-	resp[0] = '\0';
-	while (total < want && svl_wait(fd, POLLIN, deadline) == 1) {
-		if (rlen < sizeof(resp) - 1)
-			n = read(fd, resp + rlen, sizeof(resp) - 1 - rlen);
-		else
-			n = read(fd, req, sizeof(req));
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			break;
-		total += (size_t)n;
-		if (rlen < sizeof(resp) - 1) {
-			rlen += (size_t)n;
-			resp[rlen] = '\0';
-			want = svl_answer_len(resp);
-		}
-	}
-	if ((status = svl_status(resp, rlen)) == -1) {
-		snprintf(why, whylen, "%s", rlen == 0 ? "no answer" :
-		    "not an HTTP answer");
-		goto done;
-	}
-	if (status / 100 == 2) {
-		rc = 0;
-		goto done;
-	}
-	if ((p = strstr(resp, "\r\n\r\n")) != NULL)
-		p += 4;
-	else
-		p = resp + rlen;
-	snprintf(why, whylen, "answered %d %.160s", status, p);
-	for (p = why; *p != '\0'; p++)
-		if ((unsigned char)*p < ' ')
-			*p = ' ';
-	if (status / 100 == 4 && status != 408 && status != 429)
-		rc = SVL_REFUSED;
+	rc = svl_answer(fd, deadline, why, whylen);
 done:
 	close(fd);
 	return rc;
