@@ -81,7 +81,25 @@ line=$(grep 'alloccount:' "$dir/daemon.log") || {
 	exit 1
 }
 ticks=$(grep -c '"type":"tick"' "$dir/sse.0" || true)
-echo "$n runners, $stored bytes stored, $failing death reports, $nsse stream clients received $ticks ticks each; $line"
+# The journal took every event of the counted window (read from its files
+# once the daemon is gone: an API request would itself allocate).
+journaled=$(python3 - "$dir/state/journal" "$dir/sse.0" <<'PY'
+import glob, re, struct, sys
+seqs = []
+for f in sorted(glob.glob(sys.argv[1] + "/*.seg")):
+    b = open(f, "rb").read()
+    off = 16
+    while off + 24 <= len(b):
+        n, _, seq = struct.unpack_from("<IIQ", b, off)
+        seqs.append(seq)
+        off += 24 + n
+ids = [int(x) for x in re.findall(rb"^id: (\d+)$", open(sys.argv[2], "rb").read(), re.M)]
+assert seqs == list(range(1, len(seqs) + 1)), "journal seqs not 1..N"
+assert ids and ids[-1] <= seqs[-1], (ids[-1:], seqs[-1:])
+print("the journal holds seq 1..%d" % seqs[-1])
+PY
+) || { echo "alloc_check: journal check failed" >&2; exit 1; }
+echo "$n runners, $stored bytes stored, $failing death reports, $nsse stream clients received $ticks ticks each, $journaled; $line"
 count=$(echo "$line" | sed 's/.*alloccount: \([0-9]*\) .*/\1/')
 [ "$stored" -eq "$total" ] || { echo "alloc_check: expected $total bytes stored" >&2; exit 1; }
 [ "$nsse" -eq 0 ] || [ "$ticks" -eq 2000 ] || { echo "alloc_check: stream client got $ticks of 2000 ticks" >&2; exit 1; }
