@@ -23,7 +23,8 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/report.c src/run.c src/runner.c src/spawn.c src/sse.c \
 	  src/syncer.c src/syncer_helper.c src/tail.c src/timefmt.c \
 	  src/live.c src/recover.c \
-	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c
+	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c \
+	  src/https.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
@@ -70,7 +71,12 @@ $(BUILD)/test/%: test/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -o $@ $<
 
-HELPERS	= $(BUILD)/test/blast $(BUILD)/test/crasher
+# https_get drives src/https.c, so it links the project library.
+$(BUILD)/test/https_get: test/helpers/https_get.c $(LIBCT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIBCT) $(LIBS)
+
+HELPERS	= $(BUILD)/test/blast $(BUILD)/test/crasher $(BUILD)/test/https_get
 
 # `make test` runs every unit and integration test and ends with one line
 # "N passed, N failed".
