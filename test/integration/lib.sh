@@ -73,7 +73,10 @@ log_has() {
 
 # start_daemon CONF: run crashtrail on CONF and wait for "ready".
 start_daemon() {
-	"$CRASHTRAIL" run -c "$1" >"$T/daemon.stdout" 2>"$T/daemon.log" &
+	# Emptied here, not by the background job's redirection: that one
+	# may run after wait_for has already seen the last daemon's "ready".
+	: >"$T/daemon.log"
+	"$CRASHTRAIL" run -c "$1" >"$T/daemon.stdout" 2>>"$T/daemon.log" &
 	DPID=$!
 	wait_for 10 log_has ' ready$' || fail "daemon did not get ready"
 }
