@@ -21,6 +21,8 @@ static hp_handler	hp_on_head, hp_on_body_len, hp_on_body_eof,
 			hp_on_chunk_data_lf, hp_on_trailer, hp_on_done,
 			hp_on_error;
 
+static enum http_parse_rc hp_take(struct http_resp *, const char *, size_t,
+		    size_t *, enum http_parse_state);
 static enum http_parse_rc hp_fail(struct http_resp *, const char *, ...)
 		    HP_PRINTF(2, 3);
 static const char	*hp_quote(char *, size_t, const char *, size_t);
@@ -441,8 +443,10 @@ hp_head_reset(struct http_resp *r)
 	r->state = HTTP_PARSE_S_STATUS;
 }
 
+/* Up to r->left body bytes of p, zero-copy; `next` once none are left. */
 static enum http_parse_rc
-hp_on_body_len(struct http_resp *r, const char *p, size_t n, size_t *used)
+hp_take(struct http_resp *r, const char *p, size_t n, size_t *used,
+    enum http_parse_state next)
 {
 	size_t	take = n < r->left ? n : (size_t)r->left;
 
@@ -452,8 +456,14 @@ hp_on_body_len(struct http_resp *r, const char *p, size_t n, size_t *used)
 	r->body_len = take;
 	*used = take;
 	if (r->left == 0)
-		r->state = HTTP_PARSE_S_DONE;
+		r->state = next;
 	return HTTP_PARSE_BODY;
+}
+
+static enum http_parse_rc
+hp_on_body_len(struct http_resp *r, const char *p, size_t n, size_t *used)
+{
+	return hp_take(r, p, n, used, HTTP_PARSE_S_DONE);
 }
 
 /*
@@ -574,16 +584,7 @@ hp_on_chunk_size_lf(struct http_resp *r, const char *p, size_t n, size_t *used)
 static enum http_parse_rc
 hp_on_chunk_data(struct http_resp *r, const char *p, size_t n, size_t *used)
 {
-	size_t	take = n < r->left ? n : (size_t)r->left;
-
-	r->left -= take;
-	r->body_seen += take;
-	r->body = p;
-	r->body_len = take;
-	*used = take;
-	if (r->left == 0)
-		r->state = HTTP_PARSE_S_CHUNK_DATA_CR;
-	return HTTP_PARSE_BODY;
+	return hp_take(r, p, n, used, HTTP_PARSE_S_CHUNK_DATA_CR);
 }
 
 static enum http_parse_rc

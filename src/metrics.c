@@ -82,7 +82,7 @@ metric_restart(struct evbuffer *b)
 	metric_one(b, "crashtrail_helper_errors_total", "counter",
 	    "fsync, rename or unlink calls that failed.", ss.errors);
 	metric_one(b, "crashtrail_runs_reclaimed_total", "counter",
-	    "Runs of an earlier crashtrail found at start (collector_restarted).",
+	    "Runs of an earlier crashtrail found at start.",
 	    runners_reclaimed());
 }
 
@@ -121,41 +121,27 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 		dropped += runner_at(i)->log_dropped;
 	}
 
-	metric_head(b, "crashtrail_events_total", "counter",
-	    "Events recorded in the event ring.");
-	evbuffer_add_printf(b, "crashtrail_events_total %llu\n",
-	    (unsigned long long)events_latest());
-	metric_head(b, "crashtrail_events_evicted_total", "counter",
-	    "Events evicted from the ring to make room.");
-	evbuffer_add_printf(b, "crashtrail_events_evicted_total %llu\n",
-	    (unsigned long long)events_evicted());
-	metric_head(b, "crashtrail_events_truncated_total", "counter",
-	    "Events stored without their data for being too large.");
-	evbuffer_add_printf(b, "crashtrail_events_truncated_total %llu\n",
-	    (unsigned long long)events_truncated());
-	metric_head(b, "crashtrail_sse_clients", "gauge",
-	    "Connected SSE stream clients.");
-	evbuffer_add_printf(b, "crashtrail_sse_clients %zu\n", sse_nclients());
-	metric_head(b, "crashtrail_sse_clients_cut_total", "counter",
-	    "SSE clients cut for not reading.");
-	evbuffer_add_printf(b, "crashtrail_sse_clients_cut_total %llu\n",
-	    (unsigned long long)sse_ncut());
-	metric_head(b, "crashtrail_log_bytes_total", "counter",
-	    "Runner output bytes stored in log files (ended runs).");
-	evbuffer_add_printf(b, "crashtrail_log_bytes_total %llu\n",
-	    (unsigned long long)bytes);
-	metric_head(b, "crashtrail_log_bytes_dropped_total", "counter",
-	    "Runner output bytes not stored (cap, quota, disk errors).");
-	evbuffer_add_printf(b, "crashtrail_log_bytes_dropped_total %llu\n",
-	    (unsigned long long)dropped);
-	metric_head(b, "crashtrail_log_dir_bytes", "gauge",
-	    "Bytes under runner_log/ as indexed.");
-	evbuffer_add_printf(b, "crashtrail_log_dir_bytes %llu\n",
-	    (unsigned long long)ls->total);
-	metric_head(b, "crashtrail_log_runs_pruned_total", "counter",
-	    "Runs whose files were pruned for the quota or file limit.");
-	evbuffer_add_printf(b, "crashtrail_log_runs_pruned_total %llu\n",
-	    (unsigned long long)ls->pruned_groups);
+	metric_one(b, "crashtrail_events_total", "counter",
+	    "Events recorded in the event ring.", events_latest());
+	metric_one(b, "crashtrail_events_evicted_total", "counter",
+	    "Events evicted from the ring to make room.", events_evicted());
+	metric_one(b, "crashtrail_events_truncated_total", "counter",
+	    "Events stored without their data for being too large.",
+	    events_truncated());
+	metric_one(b, "crashtrail_sse_clients", "gauge",
+	    "Connected SSE stream clients.", sse_nclients());
+	metric_one(b, "crashtrail_sse_clients_cut_total", "counter",
+	    "SSE clients cut for not reading.", sse_ncut());
+	metric_one(b, "crashtrail_log_bytes_total", "counter",
+	    "Runner output bytes stored in log files (ended runs).", bytes);
+	metric_one(b, "crashtrail_log_bytes_dropped_total", "counter",
+	    "Runner output bytes not stored (cap, quota, disk errors).",
+	    dropped);
+	metric_one(b, "crashtrail_log_dir_bytes", "gauge",
+	    "Bytes under runner_log/ as indexed.", ls->total);
+	metric_one(b, "crashtrail_log_runs_pruned_total", "counter",
+	    "Runs whose files were pruned for the quota or file limit.",
+	    ls->pruned_groups);
 	metric_head(b, "crashtrail_runs", "gauge",
 	    "Run slots in use, by state.");
 	evbuffer_add_printf(b, "crashtrail_runs{state=\"live\"} %zu\n", live);
