@@ -52,6 +52,7 @@ static int	sse_append(struct sse_client *, const char *, size_t,
 static void	sse_fill(struct sse_client *);
 static int	sse_fill_old(struct sse_client *, uint64_t);
 static int	sse_gap(struct sse_client *, uint64_t);
+static size_t	sse_gap_frame(char *, size_t, uint64_t, uint64_t, int);
 static int	sse_frame(struct sse_client *, uint64_t, const char *,
 		    const char *, size_t, const char *, size_t);
 static void	sse_flush(struct sse_client *);
@@ -133,6 +134,19 @@ sse_append(struct sse_client *c, const char *a, size_t na, const char *b,
 	return 0;
 }
 
+/* The gap frame for events from .. to - 1 (with "cut":true when cut). */
+static size_t
+sse_gap_frame(char *buf, size_t cap, uint64_t from, uint64_t to, int cut)
+{
+	int	n;
+
+	n = snprintf(buf, cap, "event: gap\ndata: {\"missed\":%llu,"
+	    "\"from_seq\":%llu,\"to_seq\":%llu%s}\n\n",
+	    (unsigned long long)(to - from), (unsigned long long)from,
+	    (unsigned long long)(to - 1), cut ? ",\"cut\":true" : "");
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
 /*
  * The client stopped reading and its next event is gone: drop what it
  * has not taken, leave one final gap frame, try to send it, and close.
@@ -141,15 +155,12 @@ static void
 sse_cut(struct sse_client *c, uint64_t to)
 {
 	char	frame[SSE_RESERVE];
-	int	n;
+	size_t	n;
 
-	n = snprintf(frame, sizeof(frame), "event: gap\ndata: {\"missed\":"
-	    "%llu,\"from_seq\":%llu,\"to_seq\":%llu,\"cut\":true}\n\n",
-	    (unsigned long long)(to - c->next),
-	    (unsigned long long)c->next, (unsigned long long)(to - 1));
+	n = sse_gap_frame(frame, sizeof(frame), c->next, to, 1);
 	log_warnx("sse client fd %d stopped reading; cut after %llu missed "
 	    "events", c->fd, (unsigned long long)(to - c->next));
-	(void)write(c->fd, frame, (size_t)n);
+	(void)write(c->fd, frame, n);
 	sse_cut_total++;
 	sse_close(c);
 }
@@ -159,17 +170,14 @@ static int
 sse_gap(struct sse_client *c, uint64_t to)
 {
 	char	head[SSE_RESERVE];
-	int	n;
+	size_t	n;
 
-	n = snprintf(head, sizeof(head), "event: gap\ndata: {\"missed\":%llu,"
-	    "\"from_seq\":%llu,\"to_seq\":%llu}\n\n",
-	    (unsigned long long)(to - c->next), (unsigned long long)c->next,
-	    (unsigned long long)(to - 1));
-	if (sse_bufsize - (c->end - c->start) < (size_t)n + SSE_RESERVE) {
+	n = sse_gap_frame(head, sizeof(head), c->next, to, 0);
+	if (sse_bufsize - (c->end - c->start) < n + SSE_RESERVE) {
 		sse_cut(c, to);
 		return -1;
 	}
-	sse_append(c, head, (size_t)n, "", 0, "", 0);
+	sse_append(c, head, n, "", 0, "", 0);
 	sse_gap_total++;
 	c->next = to;
 	return 0;
