@@ -41,10 +41,16 @@ spawn_child(const struct runner_conf *rc, char *const envp[],
 	sigset_t	none;
 	int		src[4], hi[4], i, sig;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * Signals were blocked across the fork (spawn_runner): one that came
+	 * now would run a handler of the daemon's (libevent's, which tells
+	 * the daemon's loop through a socket we share).  Default them all,
+	 * then lift the mask: a stop signal sent this early ends the child.
+	 */
 	for (sig = 1; sig < NSIG; sig++)
 		(void)signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() == -1)
 		spawn_fail("setsid", rc->name);
 
@@ -83,14 +89,21 @@ pid_t
 spawn_runner(const struct runner_conf *rc, char *const envp[],
     const int child[3])
 {
-	pid_t	pid;
+	sigset_t	all, old;
+	pid_t		pid;
+	int		err;
 
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
+	if (pid == 0)
+		spawn_child(rc, envp, child);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {
+		errno = err;
 		log_warn("%s: fork", rc->name);
 		return -1;
 	}
-	if (pid == 0)
-		spawn_child(rc, envp, child);
 	return pid;
 }
