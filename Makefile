@@ -24,7 +24,7 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/syncer.c src/syncer_helper.c src/tail.c src/timefmt.c \
 	  src/live.c src/recover.c \
 	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c \
-	  src/https.c
+	  src/https.c src/jsonq.c src/presign.c src/spool.c src/upload.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \

@@ -16,6 +16,7 @@
 #include "history.h"
 #include "ingest.h"
 #include "journal.h"
+#include "upload.h"
 #include "json.h"
 #include "logstore.h"
 #include "metrics.h"
@@ -135,6 +136,7 @@ api_status(struct evhttp_request *req)
 	jw_obj_end(&w);
 	api_journal_json(&w);
 	api_helper_json(&w);
+	upload_status_json(&w);
 	jw_obj_begin(&w, "logs");
 	jw_str(&w, "root", api_store->root);
 	jw_uint(&w, "bytes", api_store->total);

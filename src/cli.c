@@ -15,6 +15,7 @@
 #include "httpc.h"
 #include "ingest.h"
 #include "json.h"
+#include "jsonq.h"
 
 #define EX_CT_UNAVAILABLE	69
 #define CLI_TIMEOUT_MS		5000
@@ -36,6 +37,7 @@ static int	jskip(const struct jdoc *, int);
 static int	jfind(const struct jdoc *, int, const char *);
 static void	jtext(const struct jdoc *, int, char *, size_t);
 static void	cli_event_line(const char *, size_t);
+static void	cli_upload_line(void);
 static int	cli_on_frame(const char *, const char *, const char *, void *);
 static void	cli_usage(const char *) __attribute__((noreturn));
 
@@ -135,40 +137,14 @@ jparse(struct jdoc *d, const char *js, size_t len)
 static int
 jskip(const struct jdoc *d, int i)
 {
-	int	n, k;
-
-	switch (d->t[i].type) {
-	case JSMN_OBJECT:
-		n = d->t[i].size;
-		for (i++, k = 0; k < n; k++)
-			i = jskip(d, i + 1);
-		return i;
-	case JSMN_ARRAY:
-		n = d->t[i].size;
-		for (i++, k = 0; k < n; k++)
-			i = jskip(d, i);
-		return i;
-	default:
-		return i + 1;
-	}
+	return jq_skip(d->t, d->n, i);
 }
 
 /* The value of member `key` of the object at `obj`, or -1. */
 static int
 jfind(const struct jdoc *d, int obj, const char *key)
 {
-	int	i, k;
-	size_t	n = strlen(key);
-
-	if (obj < 0 || obj >= d->n || d->t[obj].type != JSMN_OBJECT)
-		return -1;
-	for (i = obj + 1, k = 0; k < d->t[obj].size; k++) {
-		if ((size_t)(d->t[i].end - d->t[i].start) == n &&
-		    memcmp(d->js + d->t[i].start, key, n) == 0)
-			return i + 1;
-		i = jskip(d, i + 1);
-	}
-	return -1;
+	return jq_member(d->js, d->t, d->n, obj, key);
 }
 
 /* A token as text; strings unescaped (json_unescape), else raw. */
@@ -241,7 +217,38 @@ cli_status(int argc, char **argv)
 		    strcmp(up, "null") ? up : "-", rs, cause);
 	}
 	free(d.t);
+	cli_upload_line();
 	return EX_CT_OK;
+}
+
+/* "uploads: ..." under the runner table, from /v1/status. */
+static void
+cli_upload_line(void)
+{
+	static const char *const keys[] = { "backlog", "in_flight",
+	    "succeeded", "failed_final", "retries", "deferred", "dropped" };
+	struct httpc_resp	r;
+	struct jdoc		d;
+	char			v[7][24], en[8];
+	int			u;
+	size_t			i;
+
+	if (cli_get("/v1/status", &r) == -1 || r.status != 200 ||
+	    jparse(&d, r.body, r.len) == -1)
+		return;
+	u = jfind(&d, 0, "upload");
+	jtext(&d, jfind(&d, u, "enabled"), en, sizeof(en));
+	if (strcmp(en, "true") != 0) {
+		printf("uploads: off\n");
+		free(d.t);
+		return;
+	}
+	for (i = 0; i < 7; i++)
+		jtext(&d, jfind(&d, u, keys[i]), v[i], sizeof(v[i]));
+	printf("uploads: %s queued, %s in flight, %s done, %s failed, "
+	    "%s retries, %s deferred, %s dropped\n", v[0], v[1], v[2], v[3],
+	    v[4], v[5], v[6]);
+	free(d.t);
 }
 
 /* One envelope as a line for people, or as itself with --json. */

@@ -25,7 +25,9 @@
 #include "diag.h"
 #include "platform.h"
 #include "confval.h"
+#include "https.h"
 #include "log.h"
+#include "spool.h"
 
 #define CONFIG_FILE_MAX	(1024 * 1024)
 #define INIH_LINE_MAX	200	/* Debian's INI_MAX_LINE */
@@ -65,6 +67,7 @@ static struct runner_conf *config_runner(struct cfctx *, const char *);
 static const struct confkey *config_keys(const char *);
 static const struct confkey *config_key(const char *, const char *, size_t);
 static void	 config_finish(struct cfctx *);
+static void	 config_finish_upload(struct cfctx *);
 static void	 config_finish_runner(struct cfctx *, struct runner_conf *);
 static int	 config_executable(const char *);
 
@@ -455,6 +458,7 @@ config_finish(struct cfctx *c)
 		    "256K and twice event_max_bytes");
 	if (cf->api_max_body < 1024 || cf->api_max_body > 256 * 1024)
 		cferr(c, 0, "api_max_body must be from 1K to 256K");
+	config_finish_upload(c);
 	for (i = 0; i < cf->nrunners; i++)
 		config_finish_runner(c, cf->runners[i]);
 	/* The catalogue is the daemon's; its checks are the config's. */
@@ -481,6 +485,49 @@ config_finish(struct cfctx *c)
 		cferr(c, 0, "max_runs = %zu is too small: it must be at least "
 		    "twice the number of runners (%zu)", cf->max_runs,
 		    2 * cf->nrunners);
+}
+
+/* The upload keys; the URL from the environment when the file has none. */
+static void
+config_finish_upload(struct cfctx *c)
+{
+	struct config	*cf = c->cf;
+	struct hc_url	 u;
+	const char	*env = getenv("CRASHTRAIL_TELEMETRY_API_URL"), *err;
+	size_t		 n;
+
+	if (cf->telemetry_api_url[0] == '\0' && env != NULL &&
+	    strlen(env) < sizeof(cf->telemetry_api_url))
+		snprintf(cf->telemetry_api_url, sizeof(cf->telemetry_api_url),
+		    "%s", env);
+	n = strlen(cf->telemetry_api_url);
+	while (n > 0 && cf->telemetry_api_url[n - 1] == '/')
+		cf->telemetry_api_url[--n] = '\0';
+	if (n > 0 && (hc_url_parse(cf->telemetry_api_url, &u, &err) == -1 ||
+	    strchr(cf->telemetry_api_url, '?') != NULL))
+		cferr(c, 0, "telemetry_api_url %s: %s", cf->telemetry_api_url,
+		    strchr(cf->telemetry_api_url, '?') != NULL ?
+		    "a base URL has no query" : err);
+	if (cf->upload_backoff_min_ms < 10 ||
+	    cf->upload_backoff_max_ms < cf->upload_backoff_min_ms)
+		cferr(c, 0, "upload_backoff_min must be at least 0.01 s and "
+		    "upload_backoff_max at least upload_backoff_min");
+	if (cf->upload_timeout_ms < 100)
+		cferr(c, 0, "upload_timeout must be at least 0.1 s");
+	if (cf->upload_spool_bytes < 4096)
+		cferr(c, 0, "upload_spool_bytes must be at least 4K");
+}
+
+int
+config_check_upload(struct config *cf)
+{
+	if (cf->telemetry && cf->telemetry_api_url[0] == '\0') {
+		fprintf(stderr, "%s: telemetry is on but there is no "
+		    "telemetry_api_url (nor CRASHTRAIL_TELEMETRY_API_URL)\n",
+		    cf->path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -511,6 +558,16 @@ config_load(struct config *cf, const char *path)
 	cf->sse_max_clients = 256;
 	cf->journal_bytes = 64ULL * 1024 * 1024;
 	cf->history = 1024;
+	cf->upload_files = 1u << SPOOL_STDERR;
+	cf->upload_concurrency = 2;
+	cf->upload_spool_jobs = 256;
+	cf->upload_spool_bytes = 1024ULL * 1024 * 1024;
+	cf->upload_max_attempts = 10;
+	cf->upload_max_age = 86400;
+	cf->upload_backoff_min_ms = 1000;
+	cf->upload_backoff_max_ms = 300000;
+	cf->upload_timeout_ms = 30000;
+	cf->upload_per_runner_hour = 30;
 
 	memset(&c, 0, sizeof(c));
 	c.cf = cf;

@@ -24,6 +24,7 @@
 #define ARGV_MAX	256	/* words in a command */
 #define ENV_BUF		8192	/* environment = ..., bytes */
 #define ENV_MAX		128	/* variables in environment = ... */
+#define CONFIG_URL_MAX	2048	/* telemetry_api_url */
 
 enum autorestart { AUTORESTART_NEVER, AUTORESTART_UNEXPECTED,
     AUTORESTART_ALWAYS };
@@ -93,6 +94,20 @@ struct config {
 	uint64_t	 diag_rate;		/* bytes/s matched; 0 = all */
 	uint64_t	 journal_bytes;		/* event journal; 0 = none */
 	size_t		 history;		/* past runs indexed at start */
+	/* Uploads (DESIGN.md section 10); off unless telemetry. */
+	int		 telemetry;
+	char		 telemetry_api_url[CONFIG_URL_MAX];	/* no final / */
+	char		 ca_file[PATH_MAX];	/* "" = the system bundle */
+	unsigned	 upload_files;		/* 1 << enum spool_file */
+	size_t		 upload_concurrency;
+	size_t		 upload_spool_jobs;
+	uint64_t	 upload_spool_bytes;
+	size_t		 upload_max_attempts;
+	int		 upload_max_age;	/* seconds */
+	int		 upload_backoff_min_ms;
+	int		 upload_backoff_max_ms;
+	int		 upload_timeout_ms;	/* per phase */
+	size_t		 upload_per_runner_hour;	/* 0 = no limit */
 	struct diag_conf **diags;
 	size_t		 ndiags;
 	struct runner_conf **runners;		/* each its own allocation: */
@@ -107,6 +122,11 @@ struct config {
  * error as "path:line: message" to stderr (the caller exits 78).
  */
 int	config_load(struct config *cf, const char *path);
+/*
+ * Checks that depend on the command line too (--telemetry): 0, or -1
+ * after printing why to stderr.
+ */
+int	config_check_upload(struct config *cf);
 void	config_free(struct config *cf);
 
 #endif /* CONFIG_H */

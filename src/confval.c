@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "config.h"
 #include "confval.h"
+#include "spool.h"
 #include "ids.h"
 #include "log.h"
 
@@ -28,6 +29,7 @@ static const char *set_tail_bytes(void *, const char *, const char *);
 static const char *set_api_listen(void *, const char *, const char *);
 static const char *set_api_token(void *, const char *, const char *);
 static const char *set_kmsg_path(void *, const char *, const char *);
+static const char *set_upload_files(void *, const char *, const char *);
 static const char *set_command(void *, const char *, const char *);
 static const char *set_directory(void *, const char *, const char *);
 static const char *set_environment(void *, const char *, const char *);
@@ -80,6 +82,30 @@ const struct confkey confval_collector_keys[] = {
 	    "expected a size such as 64M, or 0 for no journal", NULL },
 	{ "history",		0, CV_SIZE, CF(history), 0, 1000000,
 	    "expected an integer from 0 to 1000000", NULL },
+	{ "telemetry",		0, CV_BOOL, CF(telemetry), 0, 0,
+	    "expected on or off", NULL },
+	{ "telemetry_api_url",	0, CV_STR, CF(telemetry_api_url), 0,
+	    CONFIG_URL_MAX, "is longer than 2047 bytes", NULL },
+	{ "ca_file",		0, CV_PATH, CF(ca_file), 0, 0, NULL, NULL },
+	{ "upload_files",	0, CV_CUSTOM, 0, 0, 0, NULL, set_upload_files },
+	{ "upload_concurrency",	0, CV_SIZE, CF(upload_concurrency), 1, 16,
+	    "expected an integer from 1 to 16", NULL },
+	{ "upload_spool_jobs",	0, CV_SIZE, CF(upload_spool_jobs), 1, 100000,
+	    "expected an integer from 1 to 100000", NULL },
+	{ "upload_spool_bytes",	0, CV_BYTES, CF(upload_spool_bytes), 0, 0,
+	    "expected a size such as 1G", NULL },
+	{ "upload_max_attempts", 0, CV_SIZE, CF(upload_max_attempts), 1, 1000,
+	    "expected an integer from 1 to 1000", NULL },
+	{ "upload_max_age",	0, CV_INT, CF(upload_max_age), 1, 30 * 86400,
+	    "expected seconds from 1 to 2592000 (30 days)", NULL },
+	{ "upload_backoff_min",	0, CV_MS, CF(upload_backoff_min_ms), 0, 0,
+	    "expected seconds such as 1 or 0.25", NULL },
+	{ "upload_backoff_max",	0, CV_MS, CF(upload_backoff_max_ms), 0, 0,
+	    "expected seconds such as 300", NULL },
+	{ "upload_timeout",	0, CV_MS, CF(upload_timeout_ms), 0, 0,
+	    "expected seconds such as 30", NULL },
+	{ "upload_per_runner_hour", 0, CV_SIZE, CF(upload_per_runner_hour), 0,
+	    100000, "expected an integer from 0 (no limit) to 100000", NULL },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
@@ -546,4 +572,38 @@ set_api_token(void *obj, const char *cfpath, const char *v)
 			    "without spaces";
 	memcpy(cf->api_token, v, strlen(v) + 1);
 	return NULL;
+}
+
+/* A comma-separated list of stderr, stdout and report. */
+static const char *
+set_upload_files(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+	const char	*p = v, *q;
+	size_t		 n;
+	int		 f;
+
+	(void)cfpath;
+	cf->upload_files = 0;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		q = p + strcspn(p, ", ");
+		n = (size_t)(q - p);
+		for (f = 0; f < SPOOL_FILE_MAX; f++)
+			if (n == strlen(spool_file_name((enum spool_file)f)) &&
+			    memcmp(p, spool_file_name((enum spool_file)f),
+			    n) == 0)
+				break;
+		if (f == SPOOL_FILE_MAX)
+			return "expected a list of stderr, stdout and report";
+		cf->upload_files |= 1u << f;
+		while (*q == ' ')
+			q++;
+		if (*q == '\0')
+			return NULL;
+		if (*q != ',')
+			return "expected a list of stderr, stdout and report";
+		p = q + 1;
+	}
 }

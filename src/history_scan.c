@@ -14,14 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Types only: jsmn's implementation is compiled in ingest.c. */
-#define JSMN_HEADER
-#define JSMN_STRICT
-#include "jsmn.h"
+#include "jsonq.h"
 
 #include "history.h"
 #include "history_int.h"
 #include "json.h"
+#include "timefmt.h"
 #include "log.h"
 #include "logstore.h"
 
@@ -58,14 +56,8 @@ static int	hist_read(struct hist_scan *, const char *, size_t *,
 		    const char **);
 static int	hist_parse(struct hist_scan *, size_t, struct hist_entry *,
 		    const char **);
-static int	hist_skip(const jsmntok_t *, int, int);
-static int	hist_member(const char *, const jsmntok_t *, int, int,
-		    const char *);
-static int	hist_str(const char *, const jsmntok_t *, int, char *, size_t);
-static int	hist_num(const char *, const jsmntok_t *, int, int64_t *);
 static int	hist_time(const char *, int64_t *);
 static int	hist_digits(const char *, int);
-static int64_t	hist_days(int64_t, unsigned, unsigned);
 
 static int
 hist_id_cmp(const void *a, const void *b)
@@ -226,84 +218,6 @@ hist_read(struct hist_scan *sc, const char *path, size_t *lenp,
 	return 0;
 }
 
-/* Index of the token after the value at i (a whole subtree). */
-static int
-hist_skip(const jsmntok_t *t, int n, int i)
-{
-	int	k, size;
-
-	if (i >= n)
-		return n;
-	size = t[i].size;
-	switch (t[i].type) {
-	case JSMN_OBJECT:
-		for (i++, k = 0; k < size && i < n; k++)
-			i = hist_skip(t, n, i + 1);
-		return i;
-	case JSMN_ARRAY:
-		for (i++, k = 0; k < size && i < n; k++)
-			i = hist_skip(t, n, i);
-		return i;
-	default:
-		return i + 1;
-	}
-}
-
-/* The value of member `key` of the object at `obj`, or -1. */
-static int
-hist_member(const char *js, const jsmntok_t *t, int n, int obj,
-    const char *key)
-{
-	size_t	klen = strlen(key);
-	int	i, k;
-
-	if (obj < 0 || obj >= n || t[obj].type != JSMN_OBJECT)
-		return -1;
-	for (i = obj + 1, k = 0; k < t[obj].size && i + 1 < n; k++) {
-		if (t[i].type == JSMN_STRING &&
-		    (size_t)(t[i].end - t[i].start) == klen &&
-		    memcmp(js + t[i].start, key, klen) == 0)
-			return i + 1;
-		i = hist_skip(t, n, i + 1);
-	}
-	return -1;
-}
-
-/* A string value into out; -1 when absent, not a string, or too long. */
-static int
-hist_str(const char *js, const jsmntok_t *t, int i, char *out, size_t cap)
-{
-	size_t	n;
-
-	if (i < 0 || t[i].type != JSMN_STRING)
-		return -1;
-	return json_unescape(js + t[i].start, (size_t)(t[i].end - t[i].start),
-	    out, cap, &n);
-}
-
-/* An integer value; -1 when absent or not an integer. */
-static int
-hist_num(const char *js, const jsmntok_t *t, int i, int64_t *out)
-{
-	char		 num[24], *end;
-	size_t		 len;
-	long long	 v;
-
-	if (i < 0 || t[i].type != JSMN_PRIMITIVE)
-		return -1;
-	len = (size_t)(t[i].end - t[i].start);
-	if (len == 0 || len >= sizeof(num))
-		return -1;
-	memcpy(num, js + t[i].start, len);
-	num[len] = '\0';
-	errno = 0;
-	v = strtoll(num, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* `n` decimal digits at s, or -1. */
 static int
 hist_digits(const char *s, int n)
@@ -316,21 +230,6 @@ hist_digits(const char *s, int n)
 		v = v * 10 + (*s - '0');
 	}
 	return v;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-hist_days(int64_t y, unsigned m, unsigned d)
-{
-	int64_t		era;
-	unsigned	yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
 }
 
 /* 2026-11-22T18:00:00.123456Z (timefmt_rfc3339) to µs; 0 or -1. */
@@ -361,7 +260,7 @@ hist_time(const char *s, int64_t *out)
 	}
 	if (s[0] != 'Z' || s[1] != '\0')
 		return -1;
-	*out = ((hist_days(Y, (unsigned)M, (unsigned)D) * 86400 +
+	*out = ((timefmt_days(Y, (unsigned)M, (unsigned)D) * 86400 +
 	    h * 3600 + m * 60 + sec) * 1000000) + frac;
 	return 0;
 }
@@ -405,38 +304,38 @@ hist_parse(struct hist_scan *sc, size_t len, struct hist_entry *e,
 		return -1;
 	}
 	memset(e, 0, sizeof(*e));
-	ex = hist_member(js, t, n, 0, "exit");
-	if (hist_str(js, t, hist_member(js, t, n, 0, "run_id"), e->run_id,
+	ex = jq_member(js, t, n, 0, "exit");
+	if (jq_str(js, t, jq_member(js, t, n, 0, "run_id"), e->run_id,
 	    sizeof(e->run_id)) == -1 || id_check(e->run_id, RUN_ID_MAX) ||
-	    hist_str(js, t, hist_member(js, t, n, 0, "instance_id"),
+	    jq_str(js, t, jq_member(js, t, n, 0, "instance_id"),
 	    e->instance_id, sizeof(e->instance_id)) == -1 ||
 	    id_check(e->instance_id, ID_MAX) ||
-	    hist_str(js, t, hist_member(js, t, n, 0, "runner_id"),
+	    jq_str(js, t, jq_member(js, t, n, 0, "runner_id"),
 	    e->runner_id, sizeof(e->runner_id)) == -1 ||
 	    id_check(e->runner_id, ID_MAX)) {
 		*why = "no valid run_id, instance_id or runner_id";
 		return -1;
 	}
-	if (hist_str(js, t, hist_member(js, t, n, 0, "started_at"), ts,
+	if (jq_str(js, t, jq_member(js, t, n, 0, "started_at"), ts,
 	    sizeof(ts)) == -1 || hist_time(ts, &e->started_us) == -1 ||
-	    hist_str(js, t, hist_member(js, t, n, 0, "ended_at"), ts,
+	    jq_str(js, t, jq_member(js, t, n, 0, "ended_at"), ts,
 	    sizeof(ts)) == -1 || hist_time(ts, &e->ended_us) == -1) {
 		*why = "no valid started_at or ended_at";
 		return -1;
 	}
-	if (hist_str(js, t, hist_member(js, t, n, ex, "cause"), e->cause,
+	if (jq_str(js, t, jq_member(js, t, n, ex, "cause"), e->cause,
 	    sizeof(e->cause)) == -1) {
 		*why = "no exit.cause";
 		return -1;
 	}
 	/* The rest is informative: a missing one reads as 0. */
-	if (hist_num(js, t, hist_member(js, t, n, 0, "pid"), &v) == 0)
+	if (jq_num(js, t, jq_member(js, t, n, 0, "pid"), &v) == 0)
 		e->pid = (long)v;
-	if ((ex = hist_member(js, t, n, ex, "oom_killed")) >= 0 &&
+	if ((ex = jq_member(js, t, n, ex, "oom_killed")) >= 0 &&
 	    t[ex].type == JSMN_PRIMITIVE && js[t[ex].start] == 't')
 		e->oom_killed = 1;
-	lg = hist_member(js, t, n, 0, "stderr_log");
-	if (hist_num(js, t, hist_member(js, t, n, lg,
+	lg = jq_member(js, t, n, 0, "stderr_log");
+	if (jq_num(js, t, jq_member(js, t, n, lg,
 	    "bytes_written_by_runner"), &v) == 0 && v > 0)
 		e->stderr_bytes = (uint64_t)v;
 	return 0;

@@ -176,6 +176,16 @@ const char	*http_parse_header(const struct http_resp *, const char *name);
 int	 http_parse_header_next(const struct http_resp *, size_t *pos,
 	    const char **name, const char **value);
 
+/*
+ * A Retry-After value (RFC 9110 10.2.3): delay-seconds, or an HTTP-date
+ * in any of its three forms (IMF-fixdate, RFC 850, asctime), taken
+ * against `now` (Unix seconds).  *delay_s is the wait in seconds, 0 for
+ * a date in the past, at most HTTP_RETRY_AFTER_MAX.  0, or -1 when the
+ * value is neither.
+ */
+#define HTTP_RETRY_AFTER_MAX	(7 * 86400)
+int	http_retry_after(const char *v, int64_t now, int64_t *delay_s);
+
 /* "more", "headers", "body", "done", "error": for logs. */
 const char	*http_parse_strrc(enum http_parse_rc);
 

@@ -30,6 +30,8 @@ struct ls_scan {
 static const char *suffixes[] = { ".stderr.log", ".stdout.log",
     ".death.json" };
 
+static int	(*ls_keep)(const char *);
+
 static int	ls_prune_one(struct logstore *);
 static void	ls_remove(struct logstore *, size_t);
 static int	ls_scan_dir(struct ls_scan *, const char *, int);
@@ -186,7 +188,13 @@ ls_remove(struct logstore *ls, size_t pos)
 	ls->freelist[ls->nfree++] = idx;
 }
 
-/* Delete the oldest group that is neither open nor pinned. */
+void
+logstore_set_keep(int (*keep)(const char *))
+{
+	ls_keep = keep;
+}
+
+/* Delete the oldest group that is neither open, pinned nor kept. */
 static int
 ls_prune_one(struct logstore *ls)
 {
@@ -197,7 +205,8 @@ ls_prune_one(struct logstore *ls)
 
 	for (pos = 0; pos < ls->n; pos++) {
 		e = &ls->pool[ls->order[pos]];
-		if (e->open || e->pinned)
+		if (e->open || e->pinned ||
+		    (ls_keep != NULL && ls_keep(e->base)))
 			continue;
 		for (bit = 1; bit <= LS_REPORT; bit <<= 1) {
 			if (!(e->files & bit))

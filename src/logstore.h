@@ -63,6 +63,12 @@ void	logstore_refund(struct logstore *, struct ls_entry *, uint64_t n);
 /* Mark file `bit` of the group as present (for pruning). */
 void	logstore_mark(struct ls_entry *, unsigned bit);
 void	logstore_close(struct logstore *, struct ls_entry *);
+/*
+ * Groups for which keep(base) says 1 are never pruned either (the upload
+ * spool's files, from start-up on: set it before logstore_init()).  It
+ * is asked only when a group would be pruned.
+ */
+void	logstore_set_keep(int (*keep)(const char *base));
 /* The group of `base`, or NULL (a linear search: start-up only). */
 struct ls_entry	*logstore_find(struct logstore *, const char *base);
 

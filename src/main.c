@@ -36,6 +36,7 @@
 #include "svlisten.h"
 #include "sse.h"
 #include "syncer.h"
+#include "upload.h"
 #include "version.h"
 
 /*
@@ -55,7 +56,8 @@ static void	usage_check(FILE *);
 static int	cmd_run(int, char **);
 static int	cmd_check(int, char **);
 static int	cmd_version(void);
-static int	parse_common(int, char **, const char **, int *, void (*)(FILE *));
+static int	parse_common(int, char **, const char **, int *, int *,
+		    void (*)(FILE *));
 static void	main_mark(const char *);
 static void	main_on_signal(evutil_socket_t, short, void *);
 static void	main_on_idle(void);
@@ -102,7 +104,7 @@ static void
 usage_run(FILE *fp)
 {
 	fprintf(fp,
-"usage: crashtrail run [-c FILE] [-v | -q]\n"
+"usage: crashtrail run [-c FILE] [-v | -q] [--telemetry]\n"
 "\n"
 "Start every runner with autostart = yes and supervise them in the\n"
 "foreground until told to stop.  Logs go to stderr; nothing to stdout.\n"
@@ -117,6 +119,9 @@ usage_run(FILE *fp)
 "  -c FILE   config file (default $CRASHTRAIL_CONFIG or\n"
 "            " CONFIG_DEFAULT_PATH ")\n"
 "  -v        log at debug level      -q  log warnings only\n"
+"  --telemetry  upload abnormal runs' logs, as telemetry = on does: to\n"
+"            telemetry_api_url (or $CRASHTRAIL_TELEMETRY_API_URL), with\n"
+"            a job per file in <state_dir>/spool until it is stored\n"
 "\n"
 "Signals: TERM or INT stop every runner (stop signal, stopwaitsecs, then\n"
 "SIGKILL) and exit 0 once all are reaped; a second TERM or INT sends\n"
@@ -135,7 +140,7 @@ usage_check(FILE *fp)
 
 static int
 parse_common(int argc, char **argv, const char **path, int *level,
-    void (*help)(FILE *))
+    int *telemetry, void (*help)(FILE *))
 {
 	int	i;
 
@@ -153,6 +158,9 @@ parse_common(int argc, char **argv, const char **path, int *level,
 			*level = LOG_LEVEL_DEBUG;
 		else if (level != NULL && strcmp(argv[i], "-q") == 0)
 			*level = LOG_LEVEL_WARN;
+		else if (telemetry != NULL &&
+		    strcmp(argv[i], "--telemetry") == 0)
+			*telemetry = 1;
 		else {
 			fprintf(stderr, "crashtrail %s: unexpected argument "
 			    "'%s'\n\n", argv[0], argv[i]);
@@ -169,13 +177,17 @@ cmd_check(int argc, char **argv)
 	const char	*path;
 	size_t		 i;
 
-	if (parse_common(argc, argv, &path, NULL, usage_check) == -1)
+	if (parse_common(argc, argv, &path, NULL, NULL, usage_check) == -1)
 		return EX_CT_USAGE;
-	if (config_load(&main_cf, path) == -1)
+	if (config_load(&main_cf, path) == -1 ||
+	    config_check_upload(&main_cf) == -1)
 		return EX_CT_CONFIG;
 	printf("%s: ok: %zu runner%s, state_dir %s, log_dir %s\n", path,
 	    main_cf.nrunners, main_cf.nrunners == 1 ? "" : "s",
 	    main_cf.state_dir, main_cf.log_dir);
+	printf("  uploads: %s%s\n", main_cf.telemetry ? "on, to " :
+	    "off (telemetry = off)", main_cf.telemetry ?
+	    main_cf.telemetry_api_url : "");
 	for (i = 0; i < main_cf.nrunners; i++)
 		printf("  %s/%s: %s\n", main_cf.runners[i]->instance_id,
 		    main_cf.runners[i]->name, main_cf.runners[i]->exec_path);
@@ -459,13 +471,17 @@ cmd_run(int argc, char **argv)
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1, SIGHUP };
 	struct event	*ev;
 	const char	*path;
-	int		 level = -1;
+	int		 level = -1, telemetry = 0;
 	size_t		 i;
 
-	if (parse_common(argc, argv, &path, &level, usage_run) == -1)
+	if (parse_common(argc, argv, &path, &level, &telemetry,
+	    usage_run) == -1)
 		return EX_CT_USAGE;
 	main_stdio();
 	if (config_load(&main_cf, path) == -1)
+		return EX_CT_CONFIG;
+	main_cf.telemetry |= telemetry;
+	if (config_check_upload(&main_cf) == -1)
 		return EX_CT_CONFIG;
 	log_setlevel(level >= 0 ? level : main_cf.log_level);
 	if (main_mkdir(main_cf.state_dir) == -1)
@@ -484,6 +500,9 @@ cmd_run(int argc, char **argv)
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if (syncer_init(main_base) == -1)
+		return EX_CT_SYSTEM;
+	/* Before the log store's start-up prune: it keeps the jobs' files. */
+	if (upload_init(main_base, &main_cf) == -1)
 		return EX_CT_SYSTEM;
 	if (logstore_init(&main_store, main_cf.log_dir,
 	    main_cf.log_quota_bytes, main_cf.log_max_files > main_cf.max_runs ?
@@ -506,6 +525,7 @@ cmd_run(int argc, char **argv)
 	run_set_kernel_drain(kmsgwatch_drain);
 	(void)live_init(main_cf.state_dir);
 	digest_setup(main_base);
+	upload_start();
 	runners_init(main_base, &main_cf, main_on_idle);
 	main_reserve_loop(2 * main_cf.nrunners + 8,
 	    3 * main_cf.nrunners + 64);
@@ -530,6 +550,7 @@ cmd_run(int argc, char **argv)
 	main_mark("ready");
 	if (event_base_dispatch(main_base) == -1)
 		fatalx("event_base_dispatch");
+	upload_shutdown();
 	digest_drain();
 	journal_close();
 	syncer_drain(5000);

@@ -10,6 +10,7 @@
 
 #include "events.h"
 #include "journal.h"
+#include "upload.h"
 #include "json.h"
 #include "kmsgwatch.h"
 #include "logstore.h"
@@ -28,6 +29,7 @@ static void	metric_runners(struct evbuffer *, const char *, const char *,
 static void	metric_one(struct evbuffer *, const char *, const char *,
 		    const char *, uint64_t);
 static void	metric_restart(struct evbuffer *);
+static void	metric_upload(struct evbuffer *);
 
 /* Label values are ids ([A-Za-z0-9._-]) and state names: no escaping. */
 static void
@@ -86,6 +88,48 @@ metric_restart(struct evbuffer *b)
 	    runners_reclaimed());
 }
 
+/* The upload queue: only when uploads are on. */
+static void
+metric_upload(struct evbuffer *b)
+{
+	struct upload_stats	st;
+	size_t			i;
+
+	upload_get_stats(&st);
+	if (!st.enabled)
+		return;
+	metric_one(b, "crashtrail_upload_backlog_jobs", "gauge",
+	    "Upload jobs in the spool, in flight or waiting.", st.backlog);
+	metric_one(b, "crashtrail_upload_backlog_bytes", "gauge",
+	    "Bytes of the files the spool's jobs will send.",
+	    st.backlog_bytes);
+	metric_one(b, "crashtrail_upload_in_flight", "gauge",
+	    "Upload transfers running.", st.in_flight);
+	metric_one(b, "crashtrail_upload_succeeded_total", "counter",
+	    "Upload jobs ended with the file on the server.", st.succeeded);
+	metric_one(b, "crashtrail_upload_already_stored_total", "counter",
+	    "Of those, files the server had already (409).",
+	    st.already_stored);
+	metric_one(b, "crashtrail_upload_failed_total", "counter",
+	    "Upload jobs ended without the file on the server.",
+	    st.failed_final);
+	metric_one(b, "crashtrail_upload_retries_total", "counter",
+	    "Failed upload attempts that were retried.", st.retries);
+	metric_one(b, "crashtrail_upload_deferred_total", "counter",
+	    "Times a job waited for its runner's hourly upload limit.",
+	    st.deferred);
+	metric_one(b, "crashtrail_upload_dropped_total", "counter",
+	    "Upload jobs dropped because the spool was full.", st.dropped);
+	metric_one(b, "crashtrail_upload_sent_bytes_total", "counter",
+	    "File bytes uploaded.", st.bytes_sent);
+	metric_head(b, "crashtrail_upload_attempt_failures_total", "counter",
+	    "Failed upload attempts, by class.");
+	for (i = 0; i < 8; i++)
+		evbuffer_add_printf(b, "crashtrail_upload_attempt_failures_total"
+		    "{class=\"%s\"} %llu\n", upload_failure_class[i],
+		    (unsigned long long)st.failures[i]);
+}
+
 /* One sample per runner from the uint64_t counter at `off` in it. */
 static void
 metric_runners(struct evbuffer *b, const char *name, const char *label,
@@ -123,6 +167,7 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 
 	metric_one(b, "crashtrail_events_total", "counter",
 	    "Events recorded in the event ring.", events_latest());
+	metric_upload(b);
 	metric_one(b, "crashtrail_events_evicted_total", "counter",
 	    "Events evicted from the ring to make room.", events_evicted());
 	metric_one(b, "crashtrail_events_truncated_total", "counter",

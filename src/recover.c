@@ -16,9 +16,11 @@
 #include "log.h"
 #include "logstore.h"
 #include "recover.h"
+#include "upload.h"
 
 static int	recover_one(struct logstore *, const char *, size_t);
 static const char *recover_last(const char *, size_t, const char *);
+static void	recover_upload(const char *, const char *, size_t);
 
 /* The last occurrence of `key` in p[0..n), or NULL. */
 static const char *
@@ -96,7 +98,41 @@ recover_one(struct logstore *ls, const char *env, size_t len)
 	(void)logstore_charge(ls, e, dlen + 1);
 	log_warnx("%s: death report written from the journal (crashtrail "
 	    "was killed before it wrote it; the log was not hashed)", rpath);
+	recover_upload(path, d, dlen);
 	return 1;
+}
+
+/*
+ * The run's upload jobs, which that crashtrail made (if at all) only
+ * after the report: ids and cause from the report's first members of
+ * those names (report.c writes them before anything nested).
+ */
+static void
+recover_upload(const char *base, const char *d, size_t dlen)
+{
+	static const char *const keys[] = { "\"run_id\":\"",
+	    "\"instance_id\":\"", "\"runner_id\":\"", "\"cause\":\"" };
+	char		 val[4][RUN_ID_MAX + 1];
+	const char	*p, *q;
+	size_t		 i, n;
+	struct upload_src src;
+
+	for (i = 0; i < 4; i++) {
+		if ((p = memmem(d, dlen, keys[i], strlen(keys[i]))) == NULL)
+			return;
+		p += strlen(keys[i]);
+		if ((q = memchr(p, '"', (size_t)(d + dlen - p))) == NULL ||
+		    json_unescape(p, (size_t)(q - p), val[i], sizeof(val[i]),
+		    &n) == -1)
+			return;
+	}
+	memset(&src, 0, sizeof(src));
+	src.base = base;
+	src.run_id = val[0];
+	src.instance_id = val[1];
+	src.runner_id = val[2];
+	src.cause = val[3];
+	upload_run_ended(&src, ~0u);
 }
 
 int

@@ -27,6 +27,7 @@
 #include "run_int.h"
 #include "runner.h"
 #include "timefmt.h"
+#include "upload.h"
 
 /* A kernel record naming a pid counts for a run that ended this recently. */
 #define RUN_LATE_US	(10 * 1000000)
@@ -313,8 +314,19 @@ static void
 run_report(struct run *run, int hashed)
 {
 	uint64_t	old = run->report_written ? run->report_size : 0;
+	struct upload_src src = { run->base, run->id, run->rc->instance_id,
+			    run->rc->name, run->ei.cause,
+			    run->hashed ? run->digest.hex : NULL,
+			    run->hashed ? run->digest.size : 0 };
+	int		ok;
 
-	if (report_write(run, run->hashed) == 0) {
+	/* The logs' jobs go to the spool before the report (upload.h). */
+	if (hashed != 1)
+		upload_run_ended(&src, 1u << SPOOL_STDERR | 1u << SPOOL_STDOUT);
+	ok = report_write(run, run->hashed) == 0;
+	if (ok && hashed != 1)
+		upload_run_ended(&src, 1u << SPOOL_REPORT);
+	if (ok) {
 		run->report_written = 1;
 		if (run->store != NULL) {
 			logstore_mark(run->store, LS_REPORT);

@@ -42,6 +42,8 @@ struct syncer_slot {
 	dev_t			 dev;	/* of a kept file, for the dedup */
 	ino_t			 ino;
 	unsigned		 tries;	/* helpers it was sent to */
+	syncer_done_fn		 cb;	/* told when it is done, or NULL */
+	void			*cbarg;
 	struct syncer_msg	 msg;
 };
 
@@ -428,6 +430,9 @@ static void
 syncer_finish(struct syncer_slot *s, const struct syncer_done *d)
 {
 	const char	*name = s->msg.from;
+	syncer_done_fn	 cb = s->cb;
+	void		*cbarg = s->cbarg;
+	int		 err = d->sync_err != 0 ? d->sync_err : d->path_err;
 
 	if (name[0] == '\0')
 		name = s->keep ? "a file kept open" : "a closed file";
@@ -448,11 +453,14 @@ syncer_finish(struct syncer_slot *s, const struct syncer_done *d)
 		close(s->fd);
 	s->fd = -1;
 	sy.st.done++;
-	if (s == &syncer_spare)
-		return;
-	s->where = SL_FREE;
-	TAILQ_INSERT_TAIL(&sy.freel, s, entry);
-	sy.full = 0;
+	s->cb = NULL;
+	if (s != &syncer_spare) {
+		s->where = SL_FREE;
+		TAILQ_INSERT_TAIL(&sy.freel, s, entry);
+		sy.full = 0;
+	}
+	if (cb != NULL)
+		cb(cbarg, err);
 }
 
 /* Do `s` here and now, blocking the loop; `s` is on no list. */
@@ -495,6 +503,8 @@ syncer_take(int op, int fd, const char *from, const char *to)
 	s->fd = fd;
 	s->keep = 0;
 	s->tries = 0;
+	s->cb = NULL;
+	s->cbarg = NULL;
 	n = snprintf(s->msg.from, sizeof(s->msg.from), "%s",
 	    from != NULL ? from : "");
 	if (op != SYNCER_FSYNC && (n < 0 || (size_t)n >= sizeof(s->msg.from)))
@@ -551,6 +561,21 @@ void
 syncer_close_rename(int fd, const char *from, const char *to)
 {
 	syncer_submit(syncer_take(SYNCER_FSYNC_RENAME, fd, from, to));
+}
+
+void
+syncer_close_rename_cb(int fd, const char *from, const char *to,
+    syncer_done_fn cb, void *arg)
+{
+	struct syncer_slot	*s;
+
+	if ((s = syncer_take(SYNCER_FSYNC_RENAME, fd, from, to)) == NULL) {
+		cb(arg, ENAMETOOLONG);
+		return;
+	}
+	s->cb = cb;
+	s->cbarg = arg;
+	syncer_submit(s);
 }
 
 void

@@ -76,6 +76,14 @@ void	syncer_close_named(int fd, const char *path);
  * away.  Readers see `to` only once its contents are on disk.
  */
 void	syncer_close_rename(int fd, const char *from, const char *to);
+/*
+ * syncer_close_rename(), then cb(arg, err) once it is done: err is 0 or
+ * the errno of what failed.  cb runs from the loop, or from inside this
+ * call when the work had to be done inline; never twice.
+ */
+typedef void	(*syncer_done_fn)(void *arg, int err);
+void	syncer_close_rename_cb(int fd, const char *from, const char *to,
+	    syncer_done_fn cb, void *arg);
 /* Unlink `path` in the background; ENOENT counts as success. */
 void	syncer_unlink(const char *path);
 /*

@@ -84,3 +84,17 @@ timefmt_runid(char *buf, size_t len, int64_t us)
 	return timefmt_fmt(buf, len, us,
 	    "%04d%02d%02dT%02d%02d%02d%06ldZ", 0);
 }
+
+int64_t
+timefmt_days(int64_t y, unsigned m, unsigned d)
+{
+	int64_t		era;
+	unsigned	yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}

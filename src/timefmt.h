@@ -25,4 +25,7 @@ size_t	timefmt_file(char *, size_t, int64_t);
 /* 20261122T180000123456Z: the time part of a run id, URL-safe. */
 size_t	timefmt_runid(char *, size_t, int64_t);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+int64_t	timefmt_days(int64_t y, unsigned m, unsigned d);
+
 #endif /* TIMEFMT_H */
