@@ -31,7 +31,7 @@ VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
-	  journal history http_parse
+	  journal history http_parse upload
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn
 CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(LIBEVENT_CFLAGS) $(CFLAGS)
@@ -106,7 +106,7 @@ $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 
 # Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
 # seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
-FUZZERS		= ingest query diag kmsg svproto journal guard http_parse
+FUZZERS		= ingest query diag kmsg svproto journal guard http_parse presign
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c
@@ -114,7 +114,9 @@ FUZZ_SRCS_diag	= src/diag.c src/diag_catalog.c src/diag_errno.c \
 		  $(FUZZ_LIBSRC)
 FUZZ_SRCS_kmsg	= src/kmsg.c src/oom.c src/oom_context.c src/json.c
 FUZZ_SRCS_svproto = src/svproto.c
-FUZZ_SRCS_http_parse = src/http_parse.c
+FUZZ_SRCS_http_parse = src/http_parse.c src/timefmt.c
+FUZZ_SRCS_presign = src/presign.c src/jsonq.c src/spool.c src/http_parse.c \
+		  src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_guard	= src/api_guard.c src/log.c src/timefmt.c $(LIBEVENT_LIBS)
 # BearSSL's sources find inner.h through -Ivendor/bearssl/src.
 FUZZ_SRCS_journal = src/journal.c src/journal_open.c src/log.c \
