@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -287,7 +288,25 @@ hc_start(struct hc_xfer *x)
 	hints.ai_protocol = IPPROTO_TCP;
 	hints.ai_flags = EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
 
-	/* A numeric host needs no resolver: straight to CONNECT. */
+	/*
+	 * A numeric host needs no resolver: straight to CONNECT, with the
+	 * address in the struct (getaddrinfo would allocate one).
+	 */
+	memset(&x->num_sa, 0, sizeof(x->num_sa));
+	if (evutil_inet_pton(AF_INET, h, &x->num_sa.sin_addr) == 1) {
+		x->num_sa.sin_family = AF_INET;
+		x->num_sa.sin_port = htons((uint16_t)atoi(x->url->port));
+		memset(&x->num_ai, 0, sizeof(x->num_ai));
+		x->num_ai.ai_family = AF_INET;
+		x->num_ai.ai_socktype = SOCK_STREAM;
+		x->num_ai.ai_protocol = IPPROTO_TCP;
+		x->num_ai.ai_addr = (struct sockaddr *)&x->num_sa;
+		x->num_ai.ai_addrlen = sizeof(x->num_sa);
+		x->ai_next = &x->num_ai;	/* x->ai stays NULL: not freed */
+		hc_enter(x, HC_CONNECT);
+		hc_arm(x, hc_connect_next(x));
+		return 0;
+	}
 	if (evutil_getaddrinfo(h, x->url->port, &hints, &x->ai) == 0) {
 		x->ai_next = x->ai;
 		hc_enter(x, HC_CONNECT);

@@ -33,7 +33,7 @@
  * two record buffers (about 2 x 16.5 KiB), and the handshake callocs
  * its parameters, the parsed peer chain and key-exchange scratch; all of
  * it is freed when the transfer ends.  evdns and evutil_getaddrinfo
- * allocate the address list.  MBEDTLS_MEMORY_BUFFER_ALLOC_C with a
+ * allocate the address list of a name (a numeric IPv4 host needs none).  MBEDTLS_MEMORY_BUFFER_ALLOC_C with a
  * static arena would end that; it is not done yet.  hc_init() allocates
  * the CA chain once, at startup.
  *
@@ -45,6 +45,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +124,8 @@ struct hc_xfer {
 	uint64_t	 deadline;		/* ms, monotonic */
 	struct evdns_getaddrinfo_request *dnsreq;
 	struct evutil_addrinfo *ai, *ai_next;
+	struct evutil_addrinfo num_ai;		/* a numeric IPv4 host's */
+	struct sockaddr_in num_sa;
 	int		 conn_errno;		/* the last connect failure */
 	mbedtls_ssl_context ssl;
 	int		 ssl_live;

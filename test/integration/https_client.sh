@@ -1,6 +1,6 @@
 #!/bin/sh
 # https_client.sh -- src/https.c through test/helpers/https_get against
-# test servers (https_server.py) with certificates made here by openssl:
+# test servers (https_server.py) with certificates from certs.sh:
 # good GET, chunked GET, a 5 MiB PUT, a cert from another CA, a wrong
 # host name, a stalled handshake, a refused connection, plain http://.
 . "$(dirname "$0")/lib.sh"
@@ -16,33 +16,8 @@ stop_server() {
 	SPID=
 }
 
-C=$T/certs
-mkdir -p "$C"
-# ca NAME: a self-signed CA.  cert NAME CA SAN: a server cert CA signed.
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$C/$1.key" -out "$C/$1.crt" -days 2 -subj "/CN=$1 CA" \
-	    -addext "basicConstraints=critical,CA:TRUE" \
-	    -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	    >>"$T/openssl.log" 2>&1 || fail "openssl ca $1"
-}
-cert() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$C/$1.key" -out "$C/$1.csr" -subj "/CN=$1" \
-	    >>"$T/openssl.log" 2>&1 || fail "openssl req $1"
-	printf 'basicConstraints=CA:FALSE\nsubjectAltName=%s\n' "$3" \
-	    >"$C/$1.ext"
-	openssl x509 -req -in "$C/$1.csr" -CA "$C/$2.crt" -CAkey "$C/$2.key" \
-	    -CAcreateserial -days 2 -extfile "$C/$1.ext" -out "$C/$1.crt" \
-	    >>"$T/openssl.log" 2>&1 || fail "openssl x509 $1"
-}
-ca ca
-ca ca2
-# mbedTLS 2.28 matches names against DNS SANs only, so 127.0.0.1 is
-# given as a DNS name too.
-cert good ca "DNS:localhost,DNS:127.0.0.1,IP:127.0.0.1"
-cert wrongca ca2 "DNS:localhost,DNS:127.0.0.1,IP:127.0.0.1"
-cert wronghost ca "DNS:wrong.example"
+. "$(dirname "$0")/certs.sh"
+make_test_certs
 
 python3 "$(dirname "$0")/https_server.py" "$C" 2>"$T/server.log" &
 SPID=$!
