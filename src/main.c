@@ -262,7 +262,7 @@ main_reserve_loop(size_t ntimers, size_t nfds)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    nfds > (rl.rlim_cur - 64) / 2)
 		nfds = rl.rlim_cur > 128 ? (rl.rlim_cur - 64) / 2 : 0;
-	n = ntimers > nfds ? ntimers : nfds;
+	n = ntimers > 2 * nfds ? ntimers : 2 * nfds;
 	if ((evs = calloc(n, sizeof(*evs))) == NULL ||
 	    (p = calloc(nfds ? nfds : 1, sizeof(*p))) == NULL)
 		fatal("%s", __func__);
@@ -281,11 +281,22 @@ main_reserve_loop(size_t ntimers, size_t nfds)
 		    main_on_noop, NULL);
 		if (evs[i] == NULL || event_add(evs[i], NULL) == -1)
 			fatalx("%s: event_new", __func__);
+		/*
+		 * The write end too (it never becomes readable): libevent
+		 * keeps a slot for each fd number it has seen, made on first
+		 * use, so every number in the range must be seen once.
+		 */
+		evs[nfds + i] = event_new(main_base, p[i][1], EV_READ,
+		    main_on_noop, NULL);
+		if (evs[nfds + i] == NULL ||
+		    event_add(evs[nfds + i], NULL) == -1)
+			fatalx("%s: event_new", __func__);
 	}
 	for (i = 0; nfds > 0 && i < 10; i++)
 		event_base_loop(main_base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	for (i = 0; i < nfds; i++) {
 		event_free(evs[i]);
+		event_free(evs[nfds + i]);
 		close(p[i][0]);
 		close(p[i][1]);
 	}
@@ -527,8 +538,15 @@ cmd_run(int argc, char **argv)
 	digest_setup(main_base);
 	upload_start();
 	runners_init(main_base, &main_cf, main_on_idle);
-	main_reserve_loop(2 * main_cf.nrunners + 8,
-	    3 * main_cf.nrunners + 64);
+	/*
+	 * Timers: runners' and the uploader's.  Descriptors: each pipe pair
+	 * counts two, so this covers the fd numbers that the runs' pipes,
+	 * the helper's held files (up to SYNCER_SLOTS) and the upload
+	 * sockets can reach.
+	 */
+	main_reserve_loop(2 * main_cf.nrunners + main_cf.upload_concurrency + 8,
+	    3 * main_cf.nrunners + 64 + SYNCER_SLOTS / 2 +
+	    2 * main_cf.upload_concurrency);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		ev = evsignal_new(main_base, sigs[i], main_on_signal, NULL);
 		if (ev == NULL || evsignal_add(ev, NULL) == -1)

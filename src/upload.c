@@ -60,7 +60,7 @@ struct job {
 	char		 spool[PATH_MAX];	/* the record's path */
 	int		 durable;		/* the record is on disk */
 	int		 dropped;		/* ends when its record is */
-	unsigned	 attempts;		/* presigns asked for */
+	unsigned	 attempts;		/* begun: a presign or a PUT */
 	int64_t		 not_before;		/* monotonic ms */
 	int		 deferred;		/* waiting for its runner */
 	int		 rated;			/* charged to its runner */
@@ -730,6 +730,7 @@ up_attempt(struct job *j, struct xfer *x)
 
 	j->state = J_XFER;
 	j->x = x;
+	j->attempts++;
 	x->job = j;
 	if (j->url[0] != '\0' && (j->url_expires == 0 ||
 	    j->url_expires > now + UPLOAD_URL_MARGIN_MS))
@@ -771,7 +772,6 @@ up_presign(struct xfer *x)
 	};
 	int			 blen, hlen;
 
-	j->attempts++;
 	j->url[0] = '\0';
 	x->phase = P_PRESIGN;
 	x->hc.body_fd = -1;
@@ -940,6 +940,7 @@ up_put_done(struct xfer *x)
 		up.st.failures[FC_HTTP]++;
 		up.st.retries++;
 		up_emit(&e, "upload_failed");
+		j->attempts++;
 		up_presign(x);
 	} else
 		up_status(x, "PUT");
