@@ -578,6 +578,26 @@ syncer_close_rename_cb(int fd, const char *from, const char *to,
 	syncer_submit(s);
 }
 
+int
+syncer_write_rename_cb(const void *data, size_t len, const char *tmp,
+    const char *to, syncer_done_fn cb, void *arg)
+{
+	struct syncer_slot	*s;
+
+	if (len > SYNCER_DATA_MAX)
+		return -1;
+	if ((s = syncer_take(SYNCER_WRITE_RENAME, -1, tmp, to)) == NULL) {
+		cb(arg, ENAMETOOLONG);
+		return 0;
+	}
+	memcpy(s->msg.data, data, len);
+	s->msg.dlen = (uint32_t)len;
+	s->cb = cb;
+	s->cbarg = arg;
+	syncer_submit(s);
+	return 0;
+}
+
 void
 syncer_unlink(const char *path)
 {

@@ -84,6 +84,15 @@ void	syncer_close_rename(int fd, const char *from, const char *to);
 typedef void	(*syncer_done_fn)(void *arg, int err);
 void	syncer_close_rename_cb(int fd, const char *from, const char *to,
 	    syncer_done_fn cb, void *arg);
+/*
+ * Make a small file whole in the background: the helper writes `data` to
+ * `tmp`, fsyncs it, renames it to `to` and fsyncs the directory; then
+ * cb(arg, err) as above.  Nothing touches the disk on the loop.  -1 (and
+ * no callback) when len is over what one message carries (2 KiB): the
+ * caller writes the file itself.
+ */
+int	syncer_write_rename_cb(const void *data, size_t len, const char *tmp,
+	    const char *to, syncer_done_fn cb, void *arg);
 /* Unlink `path` in the background; ENOENT counts as success. */
 void	syncer_unlink(const char *path);
 /*

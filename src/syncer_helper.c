@@ -23,6 +23,8 @@
 
 static int	syncer_serve(int);
 static int	syncer_fsync_dir(const char *);
+static void	syncer_write_file(const struct syncer_msg *,
+		    struct syncer_done *);
 
 void
 syncer_helper(int sock, int life)
@@ -139,10 +141,45 @@ syncer_work(const struct syncer_msg *m, int fd, struct syncer_done *d)
 		if (unlink(m->from) == -1 && errno != ENOENT)
 			d->path_err = errno;
 		break;
+	case SYNCER_WRITE_RENAME:
+		syncer_write_file(m, d);
+		break;
 	default:
 		d->path_err = EINVAL;
 		break;
 	}
+}
+
+/*
+ * A small file made whole here: m->data written to m->from, fsync'd,
+ * renamed to m->to, the directory fsync'd.  Done again after a helper
+ * died, it makes the same file again.
+ */
+static void
+syncer_write_file(const struct syncer_msg *m, struct syncer_done *d)
+{
+	ssize_t	n;
+	int	fd;
+
+	fd = open(m->from, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		d->path_err = errno;
+		return;
+	}
+	n = write(fd, m->data, m->dlen);
+	if (n != (ssize_t)m->dlen)
+		d->sync_err = n == -1 ? errno : ENOSPC;
+	else if (fsync(fd) == -1)
+		d->sync_err = errno;
+	close(fd);
+	if (d->sync_err != 0) {
+		(void)unlink(m->from);
+		return;
+	}
+	if (rename(m->from, m->to) == -1)
+		d->path_err = errno;
+	else if (syncer_fsync_dir(m->to) == -1)
+		d->sync_err = errno;
 }
 
 /* Make a rename durable: fsync the directory that holds `path`. */

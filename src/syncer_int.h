@@ -20,8 +20,11 @@
 enum syncer_op {
 	SYNCER_FSYNC = 1,	/* fsync the fd */
 	SYNCER_FSYNC_RENAME,	/* fsync the fd, rename from -> to, fsync dir */
-	SYNCER_UNLINK		/* unlink from; ENOENT is success */
+	SYNCER_UNLINK,		/* unlink from; ENOENT is success */
+	SYNCER_WRITE_RENAME	/* write data to from, fsync, rename, fsync dir */
 };
+
+#define SYNCER_DATA_MAX	2048	/* bytes a SYNCER_WRITE_RENAME carries */
 
 #define SYNCER_REDO	0x01	/* sent before, to a helper that died */
 
@@ -35,6 +38,8 @@ struct syncer_msg {
 	uint64_t	id;		/* slot index + SYNCER_SLOTS * serial */
 	char		from[PATH_MAX];	/* for SYNCER_FSYNC: a name to log */
 	char		to[PATH_MAX];
+	uint32_t	dlen;		/* SYNCER_WRITE_RENAME: data[0..dlen) */
+	char		data[SYNCER_DATA_MAX];
 };
 
 /* Helper -> loop: one per request, in the order they came. */

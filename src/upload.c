@@ -507,7 +507,10 @@ upload_run_ended(const struct upload_src *src, unsigned files)
 	up_kick();
 }
 
-/* Write the job's record: tmp name, then the helper renames it. */
+/*
+ * Write the job's record: the helper makes it under a tmp name and
+ * renames it (a record too long for one message is written here first).
+ */
 static void
 up_spool_write(struct job *j)
 {
@@ -523,6 +526,10 @@ up_spool_write(struct job *j)
 		up_on_spooled(j, ENAMETOOLONG);
 		return;
 	}
+	/* The helper writes it: no file is made on the loop. */
+	if (syncer_write_rename_cb(buf, (size_t)len, tmp, j->spool,
+	    up_on_spooled, j) == 0)
+		return;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		up_on_spooled(j, errno);
