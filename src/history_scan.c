@@ -57,7 +57,6 @@ static int	hist_read(struct hist_scan *, const char *, size_t *,
 static int	hist_parse(struct hist_scan *, size_t, struct hist_entry *,
 		    const char **);
 static int	hist_time(const char *, int64_t *);
-static int	hist_digits(const char *, int);
 
 static int
 hist_id_cmp(const void *a, const void *b)
@@ -218,20 +217,6 @@ hist_read(struct hist_scan *sc, const char *path, size_t *lenp,
 	return 0;
 }
 
-/* `n` decimal digits at s, or -1. */
-static int
-hist_digits(const char *s, int n)
-{
-	int	v = 0;
-
-	for (; n > 0; n--, s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 /* 2026-11-22T18:00:00.123456Z (timefmt_rfc3339) to µs; 0 or -1. */
 static int
 hist_time(const char *s, int64_t *out)
@@ -242,12 +227,12 @@ hist_time(const char *s, int64_t *out)
 	if (strlen(s) < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
 	    s[13] != ':' || s[16] != ':')
 		return -1;
-	Y = hist_digits(s, 4);
-	M = hist_digits(s + 5, 2);
-	D = hist_digits(s + 8, 2);
-	h = hist_digits(s + 11, 2);
-	m = hist_digits(s + 14, 2);
-	sec = hist_digits(s + 17, 2);
+	Y = timefmt_digits(s, 4);
+	M = timefmt_digits(s + 5, 2);
+	D = timefmt_digits(s + 8, 2);
+	h = timefmt_digits(s + 11, 2);
+	m = timefmt_digits(s + 14, 2);
+	sec = timefmt_digits(s + 17, 2);
 	if (Y < 0 || M < 1 || M > 12 || D < 1 || D > 31 || h < 0 || h > 23 ||
 	    m < 0 || m > 59 || sec < 0 || sec > 60)
 		return -1;

@@ -693,20 +693,6 @@ hp_ctl(unsigned char c)
 	return (c < ' ' && c != '\t') || c == 0x7f;
 }
 
-/* `n` digits at s as a number, or -1. */
-static int
-http_digits(const char *s, int n)
-{
-	int	v = 0;
-
-	for (; n > 0; n--, s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 /* "Jan".."Dec" at s: 1..12, or -1. */
 static int
 http_month(const char *s)
@@ -724,8 +710,8 @@ http_month(const char *s)
 static int
 http_clock(const char *s)
 {
-	int	h = http_digits(s, 2), m = http_digits(s + 3, 2);
-	int	sec = http_digits(s + 6, 2);
+	int	h = timefmt_digits(s, 2), m = timefmt_digits(s + 3, 2);
+	int	sec = timefmt_digits(s + 6, 2);
 
 	if (s[2] != ':' || s[5] != ':' || h < 0 || h > 23 || m < 0 ||
 	    m > 59 || sec < 0 || sec > 60)
@@ -751,25 +737,25 @@ http_retry_after(const char *v, int64_t now, int64_t *delay_s)
 	if (len == 29 && v[3] == ',' && v[4] == ' ' && v[7] == ' ' &&
 	    v[11] == ' ' && v[16] == ' ' && strcmp(v + 25, " GMT") == 0) {
 		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-		d = http_digits(v + 5, 2);
+		d = timefmt_digits(v + 5, 2);
 		mon = http_month(v + 8);
-		y = http_digits(v + 12, 4);
+		y = timefmt_digits(v + 12, 4);
 		secs = http_clock(v + 17);
 	} else if (len == 24 && v[3] == ' ' && v[7] == ' ' && v[10] == ' ' &&
 	    v[19] == ' ') {
 		/* asctime: "Sun Nov  6 08:49:37 1994" */
-		d = v[8] == ' ' ? http_digits(v + 9, 1) : http_digits(v + 8, 2);
+		d = v[8] == ' ' ? timefmt_digits(v + 9, 1) : timefmt_digits(v + 8, 2);
 		mon = http_month(v + 4);
-		y = http_digits(v + 20, 4);
+		y = timefmt_digits(v + 20, 4);
 		secs = http_clock(v + 11);
 	} else if ((p = strchr(v, ',')) != NULL && strlen(p) == 24 &&
 	    p[1] == ' ' && p[4] == '-' && p[8] == '-' && p[11] == ' ' &&
 	    strcmp(p + 20, " GMT") == 0) {
 		/* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"; 2-digit years
 		 * more than 50 years ahead are in the past (RFC 9110 5.6.7). */
-		d = http_digits(p + 2, 2);
+		d = timefmt_digits(p + 2, 2);
 		mon = http_month(p + 5);
-		y = http_digits(p + 9, 2);
+		y = timefmt_digits(p + 9, 2);
 		secs = http_clock(p + 12);
 		if (y >= 0)
 			y += 2000 + y > 1970 + (int)(now / 31556952) + 50 ?

@@ -28,4 +28,7 @@ size_t	timefmt_runid(char *, size_t, int64_t);
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
 int64_t	timefmt_days(int64_t y, unsigned m, unsigned d);
 
+/* The `n` decimal digits at s as a number, or -1 (for date parsers). */
+int	timefmt_digits(const char *s, int n);
+
 #endif /* TIMEFMT_H */
