@@ -28,14 +28,17 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
-	  vendor/bearssl/src/codec/enc32be.c
+	  vendor/bearssl/src/codec/enc32be.c vendor/inih/ini.c
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
 	  journal history http_parse upload
 
-INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn
-CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(LIBEVENT_CFLAGS) $(CFLAGS)
-LIBS	= $(LIBEVENT_LIBS) $(MBEDTLS_LIBS) $(INIH_LIBS)
+INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn -Ivendor/inih
+# inih (vendored r62): 4 KiB lines, the line buffer on the stack.
+INIH_FLAGS = -DINI_MAX_LINE=4098 -DINI_USE_STACK=1
+CFLAGS_ALL = $(OPT) $(WARNINGS) $(CPPFLAGS_$(PLATFORM)) $(INCS) $(INIH_FLAGS) \
+	     $(LIBEVENT_CFLAGS) $(CFLAGS)
+LIBS	= $(LIBEVENT_LIBS) $(MBEDTLS_LIBS)
 
 OBJS	= $(patsubst %.c,$(BUILD)/%.o,$(SRCS) $(PSRCS))
 VOBJS	= $(patsubst %.c,$(BUILD)/%.o,$(VSRCS))
@@ -55,7 +58,8 @@ $(LIBCT): $(OBJS) $(VOBJS)
 
 $(BUILD)/vendor/%.o: vendor/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(CFLAGS) -Ivendor/bearssl/inc -Ivendor/bearssl/src -c $< -o $@
+	$(CC) $(OPT) $(CFLAGS) $(INIH_FLAGS) -Ivendor/bearssl/inc \
+	    -Ivendor/bearssl/src -c $< -o $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -14,12 +14,11 @@ else
 PLATFORM	?= linux
 endif
 
-# System libraries. libevent has pkg-config files; mbedTLS 2.28 and
-# Debian's inih are linked by name.
+# System libraries. libevent has pkg-config files; mbedTLS 2.28 is
+# linked by name.  inih is vendored (vendor/inih).
 LIBEVENT_CFLAGS	?= $(shell $(PKG_CONFIG) --cflags libevent_core libevent_extra 2>/dev/null)
 LIBEVENT_LIBS	?= $(shell $(PKG_CONFIG) --libs libevent_core libevent_extra 2>/dev/null || echo -levent_core -levent_extra)
 MBEDTLS_LIBS	?= -lmbedtls -lmbedx509 -lmbedcrypto
-INIH_LIBS	?= $(shell $(PKG_CONFIG) --libs inih 2>/dev/null || echo -linih)
 
 # Sanitizer build used by `make test-asan`.
 ASAN_FLAGS	?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

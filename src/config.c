@@ -2,8 +2,8 @@
  * config.c -- crashtrail.conf parsing and validation on top of inih.
  * SPDX-License-Identifier: ISC
  *
- * Debian's libinih reads lines through a 200-byte buffer and silently cuts
- * longer ones, so lines reach it through config_reader(), which counts them
+ * inih (vendored r62, built with INI_MAX_LINE 4098) would silently cut a
+ * longer line, so lines reach it through config_reader(), which counts them
  * (inih's handler gets no line number), refuses an overlong line with a clear
  * error instead, and notes section headers and continuation lines.
  *
@@ -30,7 +30,6 @@
 #include "spool.h"
 
 #define CONFIG_FILE_MAX	(1024 * 1024)
-#define INIH_LINE_MAX	200	/* Debian's INI_MAX_LINE */
 #define VALUE_MAX	CMD_MAX
 
 /* Parser state: the file in memory, the current line, the pending value. */

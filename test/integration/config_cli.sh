@@ -38,6 +38,7 @@ expect_error 'bad.conf:3: .*expected unexpected, always or never' \
     '[runner:a]' 'command = /bin/true' 'autorestart = sometimes'
 expect_error 'bad.conf:3: .*unknown signal' '[runner:a]' 'command = /bin/true' 'stopsignal = BOGUS'
 expect_error 'bad.conf:3: .*duplicate key' '[runner:a]' 'command = /bin/true' 'command = /bin/false'
-long=$(printf 'x%.0s' $(seq 1 300))
-expect_error 'bad.conf:2: line is .* bytes long' '[runner:a]' "command = /bin/echo $long"
+long=$(head -c 5120 /dev/zero | tr '\0' x)
+expect_error 'bad.conf:2: line is 5140 bytes long, the limit is 4096' \
+    '[runner:a]' "command = /bin/echo $long"
 echo ok

@@ -847,16 +847,16 @@ test_directory(void)
 }
 
 /*
- * inih reads lines through a 200-byte buffer: 198 bytes and the newline
- * fit; anything longer is an error naming the line, never cut short.
+ * Lines of up to 4 KiB (inih r62 vendored with INI_MAX_LINE 4098): 4096
+ * bytes and the newline fit; anything longer is an error naming the
+ * line, never cut short.  A 3 KiB command loads, a 5 KiB line does not.
  */
 static void
 test_long_lines(void)
 {
 	char	*arg, *text;
 
-	/* "command = /bin/echo " is 20 bytes: 178 more make 198. */
-	arg = repeat('x', 178);
+	arg = repeat('x', 3 * 1024);
 	text = joinf("[runner:a]\ncommand = /bin/echo %s\n", arg);
 	CHECK(accepted(text));
 	if (cf.nrunners == 1) {
@@ -866,17 +866,29 @@ test_long_lines(void)
 	free(text);
 	free(arg);
 
-	arg = repeat('y', 179);
+	/* "environment = A=" is 16 bytes: 4080 more make 4096. */
+	arg = repeat('e', 4080);
+	text = joinf("[runner:a]\ncommand = true\nenvironment = A=%s\n", arg);
+	CHECK(accepted(text));
+	if (cf.nrunners == 1) {
+		CHECK(cf.runners[0]->nenv == 1 &&
+		    strlen(cf.runners[0]->env[0]) == 2 + 4080);
+		config_free(&cf);
+	}
+	free(text);
+	free(arg);
+
+	arg = repeat('y', 5 * 1024);
 	text = joinf("[runner:a]\ncommand = /bin/echo %s\nautostart = no\n",
 	    arg);
-	CHECK(refused(text, 2, "the limit is 198"));
+	CHECK(refused(text, 2, "the limit is 4096"));
 	/* The length is told the way the limit is: without the newline. */
-	CHECK(error_line(2, "line is 199 bytes long"));
+	CHECK(error_line(2, "line is 5140 bytes long"));
 	free(text);
 	free(arg);
 
 	/* Whatever the line is: a comment, a value, the last line. */
-	arg = repeat('c', 199);
+	arg = repeat('c', 4097);
 	text = joinf("[runner:a]\ncommand = true\n;%s\n", arg);
 	CHECK(refused(text, 3, "line is"));
 	free(text);
@@ -888,7 +900,7 @@ test_long_lines(void)
 	CHECK(refused(text, 2, "line is"));
 	free(text);
 	free(arg);
-	arg = repeat('z', 1000);
+	arg = repeat('z', 6000);
 	text = joinf("[runner:a]\ncommand = /bin/echo %s", arg);
 	CHECK(refused(text, 2, "line is"));
 	free(text);
