@@ -20,6 +20,7 @@
 #include "history_int.h"
 #include "json.h"
 #include "timefmt.h"
+#include "upload.h"
 #include "log.h"
 #include "logstore.h"
 
@@ -388,9 +389,10 @@ history_recover(struct logstore *ls)
 	struct ls_entry		*g;
 	struct stat		 st;
 	const char		*why, *t;
-	char			 from[PATH_MAX], to[PATH_MAX];
+	char			 from[PATH_MAX], to[PATH_MAX], base[PATH_MAX];
+	struct upload_src	 src;
 	uint64_t		 old;
-	size_t			 i, len;
+	size_t			 i, len = 0;
 	int			 n, k, done = 0;
 
 	n = snprintf(hist_root, sizeof(hist_root), "%s", ls->root);
@@ -419,9 +421,15 @@ history_recover(struct logstore *ls)
 			continue;
 		}
 		strncat(to, logstore_suffix(LS_REPORT), sizeof(to) - k - 1);
+		snprintf(base, sizeof(base), "%.*s", k, to);
 		if (hist_read(&sc, from, &len, &why) == -1 ||
 		    hist_parse(&sc, len, &e, &why) == -1) {
-			log_warnx("history: left %s alone: %s", from, why);
+			/* An empty one was cut off before a byte was written. */
+			if (len == 0 && unlink(from) == 0)
+				log_info("history: removed %s: empty", from);
+			else
+				log_warnx("history: left %s alone: %s", from,
+				    why);
 			continue;
 		}
 		old = stat(to, &st) == 0 ? (uint64_t)st.st_size : 0;
@@ -435,6 +443,18 @@ history_recover(struct logstore *ls)
 		else
 			logstore_refund(ls, g, old - len);
 		log_info("history: finished %s (its rename was cut off)", to);
+		/*
+		 * Its upload jobs were queued with it and may have been cut
+		 * off too; a job already swept from the spool is not made
+		 * twice.
+		 */
+		memset(&src, 0, sizeof(src));
+		src.base = base;
+		src.run_id = e.run_id;
+		src.instance_id = e.instance_id;
+		src.runner_id = e.runner_id;
+		src.cause = e.cause;
+		upload_run_ended(&src, ~0u);
 		done++;
 	}
 	free(sc.v);

@@ -159,3 +159,38 @@ recover_reports(struct logstore *ls, size_t max_record)
 	free(buf);
 	return n;
 }
+
+int
+recover_run_ended(const char *run_id)
+{
+	struct ev_view	 v;
+	uint64_t	 seq;
+	char		 head[512], key[RUN_ID_MAX + 16];
+	size_t		 n, klen;
+	const char	*d;
+
+	klen = (size_t)snprintf(key, sizeof(key), "\"run_id\":\"%s\"", run_id);
+	if (klen >= sizeof(key) || events_oldest() == 0)
+		return 0;
+	for (seq = events_oldest(); seq <= events_latest(); seq++) {
+		if (events_get(seq, &v) == -1 ||
+		    (strcmp(v.type, "runner_failed") != 0 &&
+		    strcmp(v.type, "runner_exited") != 0))
+			continue;
+		/* The envelope's own ids come before its data. */
+		n = v.n1 < sizeof(head) ? v.n1 : sizeof(head);
+		memcpy(head, v.p1, n);
+		if (n < sizeof(head)) {
+			size_t m = v.n2 < sizeof(head) - n ? v.n2 :
+			    sizeof(head) - n;
+
+			memcpy(head + n, v.p2, m);
+			n += m;
+		}
+		if ((d = memmem(head, n, "\"data\":", 7)) != NULL)
+			n = (size_t)(d - head);
+		if (memmem(head, n, key, klen) != NULL)
+			return 1;
+	}
+	return 0;
+}

@@ -24,5 +24,11 @@ struct logstore;
  * is written.  Returns the number of reports written.
  */
 int	recover_reports(struct logstore *ls, size_t max_record);
+/*
+ * 1 when the ring (refilled from the journal) holds the end of run
+ * `run_id` (runner_failed or runner_exited): a crashtrail killed after
+ * publishing a death but before removing its live record left both.
+ */
+int	recover_run_ended(const char *run_id);
 
 #endif /* RECOVER_H */

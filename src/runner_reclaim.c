@@ -16,6 +16,7 @@
 #include "live.h"
 #include "log.h"
 #include "platform.h"
+#include "recover.h"
 #include "report.h"
 #include "run.h"
 #include "runner.h"
@@ -74,6 +75,12 @@ runner_reclaimed(const struct live_rec *lr, enum live_fate fate, void *arg)
 
 	log_info("%s: run %s left by the last crashtrail: %s", lr->runner,
 	    lr->run_id, live_strfate(fate));
+	if (recover_run_ended(lr->run_id)) {
+		/* Its death was published; only its record was left. */
+		log_info("%s: run %s was reported before the last crashtrail "
+		    "died; not reported again", lr->runner, lr->run_id);
+		return;
+	}
 	if (r != NULL)
 		rc = (struct runner_conf *)(uintptr_t)r->rc;
 	else {
@@ -84,6 +91,7 @@ runner_reclaimed(const struct live_rec *lr, enum live_fate fate, void *arg)
 		    lr->instance);
 		rc->stopsignal = SIGTERM;
 		rc->capture_stdout = STDOUT_FILE;
+		/* The run takes the only reference; freed with its slot. */
 	}
 	if ((run = run_adopt(r, rc, lr, fate != LIVE_GONE,
 	    fate == LIVE_KILLED || fate == LIVE_UNSTOPPABLE)) == NULL) {

@@ -126,6 +126,7 @@ static struct {
 } up;
 
 static int	up_keep(const char *);
+static int	up_has_job(const char *);
 static void	up_sweep(void);
 static void	up_sweep_one(const char *);
 static struct job *up_job_new(const struct spool_rec *, int64_t);
@@ -278,6 +279,19 @@ upload_shutdown(void)
 	up.dns = NULL;
 	log_info("upload: stopped; %zu job%s left in %s", up.njobs,
 	    up.njobs == 1 ? "" : "s", up.spooldir);
+}
+
+/* A job for this file exists already (swept, or made before a kill). */
+static int
+up_has_job(const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < up.max_jobs; i++)
+		if (up.jobs[i].state != J_FREE && !up.jobs[i].dropped &&
+		    strcmp(up.jobs[i].rec.path, path) == 0)
+			return 1;
+	return 0;
 }
 
 /* logstore's keep hook: a job names one of the group's files. */
@@ -476,6 +490,8 @@ upload_run_ended(const struct upload_src *src, unsigned files)
 		if (n < 0 || (size_t)n >= sizeof(rec.path) ||
 		    stat(rec.path, &st) == -1 || st.st_size == 0)
 			continue;		/* nothing to send */
+		if (up_has_job(rec.path))
+			continue;	/* a recovery finding a job of the run */
 		snprintf(rec.run_id, sizeof(rec.run_id), "%s", src->run_id);
 		snprintf(rec.instance_id, sizeof(rec.instance_id), "%s",
 		    src->instance_id);
