@@ -24,14 +24,15 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/syncer.c src/syncer_helper.c src/tail.c src/timefmt.c \
 	  src/live.c src/recover.c \
 	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c \
-	  src/https.c src/jsonq.c src/presign.c src/spool.c src/upload.c
+	  src/https.c src/jsonq.c src/presign.c src/spool.c src/upload.c \
+	  src/reload.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c vendor/inih/ini.c
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
-	  journal history http_parse upload
+	  journal history http_parse upload reload
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn -Ivendor/inih
 # inih (vendored r62): 4 KiB lines, the line buffer on the stack.
@@ -45,7 +46,7 @@ VOBJS	= $(patsubst %.c,$(BUILD)/%.o,$(VSRCS))
 LIBCT	= $(BUILD)/libcrashtrail.a
 UNITBINS = $(patsubst %,$(BUILD)/test/test_%,$(UNITS))
 
-.PHONY: all test test-asan alloc-check bench fuzz clean install
+.PHONY: all test test-asan alloc-check bench fuzz clean install mutants
 
 all: $(BIN)
 
@@ -162,6 +163,11 @@ bench: $(BIN) $(HELPERS)
 	BENCH_SUMMARY=$$s python3 test/bench/latency.py $(abspath $(BIN)) \
 	    $(BUILD)/test/crasher $(KILLS) || rc=1; \
 	echo; echo "=== bench summary ==="; cat "$$s"; exit $$rc
+
+# `make mutants` (not part of `make test`): every mutant in
+# test/mutants/list breaks one behaviour and its named tests must fail.
+mutants:
+	sh test/mutants/run.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -23,6 +23,7 @@
 #include "platform.h"
 #include "query.h"
 #include "run.h"
+#include "reload.h"
 #include "runner.h"
 #include "sse.h"
 #include "syncer.h"
@@ -97,7 +98,7 @@ void
 api_status(struct evhttp_request *req)
 {
 	struct jw	w;
-	size_t		i, live = 0, kept = 0;
+	size_t		i, live = 0, kept = 0, nr = 0;
 	uint64_t	dropped = 0;
 	struct run	*run;
 
@@ -109,14 +110,17 @@ api_status(struct evhttp_request *req)
 		kept++;
 	}
 	for (i = 0; i < runners_count(); i++)
-		dropped += runner_at(i)->log_dropped;
+		if (runner_at(i) != NULL) {
+			dropped += runner_at(i)->log_dropped;
+			nr++;
+		}
 	jw_init(&w, api_out, sizeof(api_out), -1);
 	jw_obj_begin(&w, NULL);
 	jw_str(&w, "version", CRASHTRAIL_VERSION);
 	jw_str(&w, "platform", platform_name());
 	jw_int(&w, "pid", getpid());
 	jw_int(&w, "uptime_s", (timefmt_now_us() - api_started_us) / 1000000);
-	jw_uint(&w, "runners", runners_count());
+	jw_uint(&w, "runners", nr);
 	jw_obj_begin(&w, "runs");
 	jw_uint(&w, "live", live);
 	jw_uint(&w, "retained", kept);
@@ -199,7 +203,8 @@ api_runners(struct evhttp_request *req)
 	jw_obj_begin(&w, NULL);
 	jw_arr_begin(&w, "runners");
 	for (i = 0; i < runners_count(); i++)
-		api_runner_json(&w, runner_at(i));
+		if (runner_at(i) != NULL)
+			api_runner_json(&w, runner_at(i));
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	api_reply(req, 200, &w);
@@ -236,6 +241,44 @@ api_runner_action(struct evhttp_request *req, const char *name,
 	jw_init(&w, api_out, sizeof(api_out), -1);
 	api_runner_json(&w, r);
 	api_reply(req, 200, &w);
+}
+
+/*
+ * POST /v1/reload: what SIGHUP does.  200 with what changed; 400
+ * INVALID_PARAMS with "errors" (file:line lines) when the file is refused
+ * and nothing changed.
+ */
+void
+api_reload(struct evhttp_request *req)
+{
+	struct reload_result	 res;
+	struct jw		 w;
+	const char		*p, *nl;
+
+	jw_init(&w, api_out, sizeof(api_out), -1);
+	if (reload_run(&res) == 0) {
+		reload_result_json(&w, &res);
+		reload_result_free(&res);
+		api_reply(req, 200, &w);
+		return;
+	}
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "code", "INVALID_PARAMS");
+	jw_str(&w, "message", "the config file has errors: nothing changed");
+	jw_bool(&w, "retryable", 0);
+	jw_arr_begin(&w, "errors");
+	for (p = res.errors; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		if (nl > p)
+			jw_strn(&w, NULL, p, (size_t)(nl - p));
+		if (*nl == '\0')
+			break;
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	reload_result_free(&res);
+	api_reply(req, 400, &w);
 }
 
 /* A seq parameter: strict decimal; 0 when absent. */

@@ -34,6 +34,7 @@ extern char			 api_out[API_OUT_MAX];
 
 /* Send w's JSON with `status`. */
 void	api_reply(struct evhttp_request *, int status, struct jw *w);
+void	api_reload(struct evhttp_request *);
 /* Send {"code","message","retryable"} with `status`. */
 void	api_error(struct evhttp_request *, int status, const char *code,
 	    int retryable, const char *fmt, ...)

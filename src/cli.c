@@ -38,6 +38,7 @@ static int	jfind(const struct jdoc *, int, const char *);
 static void	jtext(const struct jdoc *, int, char *, size_t);
 static void	cli_event_line(const char *, size_t);
 static void	cli_upload_line(void);
+static void	cli_reload_list(const struct jdoc *, const char *);
 static int	cli_on_frame(const char *, const char *, const char *, void *);
 static void	cli_usage(const char *) __attribute__((noreturn));
 
@@ -488,4 +489,88 @@ cli_emit(int argc, char **argv)
 	}
 	printf("%s", r.body);
 	return r.status == 200 ? EX_CT_OK : EX_CT_UNAVAILABLE;
+}
+
+/* One list of a reload's answer, as "  added: a b c". */
+static void
+cli_reload_list(const struct jdoc *d, const char *key)
+{
+	char	name[ID_MAX + 1];
+	int	arr, i, k;
+
+	if ((arr = jfind(d, 0, key)) < 0 || d->t[arr].type != JSMN_ARRAY ||
+	    d->t[arr].size == 0)
+		return;
+	printf("  %s:", key);
+	for (i = arr + 1, k = 0; k < d->t[arr].size; k++, i = jskip(d, i)) {
+		jtext(d, i, name, sizeof(name));
+		printf(" %s", name);
+	}
+	printf("\n");
+}
+
+int
+cli_reload(int argc, char **argv)
+{
+	static const char usage[] =
+"usage: crashtrail reload [-c FILE | -s SOCKET] [--json]\n"
+"\nAsk the running crashtrail to read its config file again (as SIGHUP\n"
+"does).  A file with any error is refused whole: nothing changes, the\n"
+"errors are printed as FILE:LINE: message and the exit code is 78.  Else\n"
+"added runners start, removed ones stop, runners whose command,\n"
+"environment, directory, user or stop signal changed restart, runners\n"
+"where only supervision keys changed keep their process, and [collector]\n"
+"keys that need a restart are listed as such; exit code 0.\n";
+	static const char *const lists[] = { "added", "removed", "changed",
+	    "supervision_changed", "unchanged", "collector_changed",
+	    "needs_restart" };
+	struct httpc_resp	 r;
+	struct jdoc		 d;
+	const char		*err;
+	char			 line[1024];
+	int			 arr, i, k;
+	size_t			 j;
+
+	if (cli_args(argc, argv, usage, NULL, NULL) != argc)
+		cli_usage(usage);
+	if (httpc_request(cli_sock, "POST", "/v1/reload", "", 0, cli_buf,
+	    sizeof(cli_buf), &r, CLI_TIMEOUT_MS, &err) == -1) {
+		fprintf(stderr, "crashtrail: %s: %s\n", cli_sock, err);
+		return EX_CT_UNAVAILABLE;
+	}
+	if (cli_json) {
+		printf("%s", r.body);
+		return r.status == 200 ? EX_CT_OK : r.status == 400 ?
+		    EX_CT_CONFIG : EX_CT_UNAVAILABLE;
+	}
+	if (jparse(&d, r.body, r.len) == -1) {
+		fprintf(stderr, "crashtrail: unexpected answer (%d)\n",
+		    r.status);
+		return EX_CT_UNAVAILABLE;
+	}
+	if (r.status == 400 && (arr = jfind(&d, 0, "errors")) >= 0) {
+		fprintf(stderr, "crashtrail: reload refused, nothing "
+		    "changed:\n");
+		for (i = arr + 1, k = 0; k < d.t[arr].size;
+		    k++, i = jskip(&d, i)) {
+			jtext(&d, i, line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+		free(d.t);
+		return EX_CT_CONFIG;
+	}
+	if (r.status != 200) {
+		fprintf(stderr, "crashtrail: %s\n", r.body);
+		free(d.t);
+		return EX_CT_UNAVAILABLE;
+	}
+	printf("reloaded\n");
+	for (j = 0; j < sizeof(lists) / sizeof(lists[0]); j++)
+		cli_reload_list(&d, lists[j]);
+	jtext(&d, jfind(&d, 0, "diagnostics_changed"), line, sizeof(line));
+	if (strcmp(line, "true") == 0)
+		printf("  diagnostics: a new catalogue for runs started from "
+		    "now on\n");
+	free(d.t);
+	return EX_CT_OK;
 }

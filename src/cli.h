@@ -15,5 +15,6 @@ int	cli_status(int, char **);
 int	cli_events(int, char **);
 int	cli_show(int, char **);
 int	cli_emit(int, char **);
+int	cli_reload(int, char **);
 
 #endif /* CLI_H */

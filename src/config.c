@@ -16,6 +16,7 @@
 #include <ini.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ struct cfctx {
 	int		 pend_line;
 	int		 pend_overflow;
 	uint64_t	 seen[2];	/* keys set in the current section */
+	FILE		*errfp;		/* where the errors go */
 };
 
 static void	 cferr(struct cfctx *, int, const char *, ...)
@@ -76,13 +78,13 @@ cferr(struct cfctx *c, int line, const char *fmt, ...)
 	va_list	ap;
 
 	if (line > 0)
-		fprintf(stderr, "%s:%d: ", c->cf->path, line);
+		fprintf(c->errfp, "%s:%d: ", c->cf->path, line);
 	else
-		fprintf(stderr, "%s: ", c->cf->path);
+		fprintf(c->errfp, "%s: ", c->cf->path);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(c->errfp, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', c->errfp);
 	c->errors++;
 }
 
@@ -189,6 +191,7 @@ config_section(struct cfctx *c, const char *p)
 		c->cf->runners = nr;
 		nr[c->cf->nrunners++] = rc;
 		memcpy(rc->name, name + 7, strlen(name + 7) + 1);
+		rc->refs = 1;		/* the config value's */
 		rc->lineno = c->lineno;
 		rc->autostart = 1;
 		rc->autorestart = AUTORESTART_UNEXPECTED;
@@ -460,18 +463,22 @@ config_finish(struct cfctx *c)
 	config_finish_upload(c);
 	for (i = 0; i < cf->nrunners; i++)
 		config_finish_runner(c, cf->runners[i]);
-	/* The catalogue is the daemon's; its checks are the config's. */
-	diag_init(platform_name());
-	for (i = 0; i < cf->ndiags; i++) {
+	/* The value's own catalogue: the daemon makes it current. */
+	diag_platform(platform_name());
+	if ((cf->diag_cat = diag_catalog_new()) == NULL)
+		cferr(c, 0, "[diagnostic:*]: %d catalogues of diagnostics are "
+		    "still in use by runs that started before earlier reloads; "
+		    "try again once they have ended", DIAG_CATALOGS_MAX - 1);
+	for (i = 0; cf->diag_cat != NULL && i < cf->ndiags; i++) {
 		const struct diag_conf	*dc = cf->diags[i];
 		const char		*err;
 
 		if (dc->match[0] == '\0')
 			cferr(c, dc->lineno, "[diagnostic:%s]: missing match",
 			    dc->id);
-		else if (diag_add(dc->id, dc->severity, dc->match,
-		    dc->summary[0] ? dc->summary : dc->id, dc->evidence_lines,
-		    &err) == -1)
+		else if (diag_catalog_add(cf->diag_cat, dc->id, dc->severity,
+		    dc->match, dc->summary[0] ? dc->summary : dc->id,
+		    dc->evidence_lines, &err) == -1)
 			cferr(c, dc->lineno, "[diagnostic:%s]: %s", dc->id, err);
 	}
 	if (cf->kmsg_path[0] == '\0' && platform_kmsg_path() != NULL)
@@ -484,6 +491,12 @@ config_finish(struct cfctx *c)
 		cferr(c, 0, "max_runs = %zu is too small: it must be at least "
 		    "twice the number of runners (%zu)", cf->max_runs,
 		    2 * cf->nrunners);
+	/* Runner slots: fixed at start, room for reloads to add runners. */
+	if (cf->max_runners == 0)
+		cf->max_runners = 2 * cf->nrunners > 16 ? 2 * cf->nrunners : 16;
+	if (cf->max_runners < cf->nrunners)
+		cferr(c, 0, "max_runners = %zu is less than the %zu runners "
+		    "configured", cf->max_runners, cf->nrunners);
 }
 
 /* The upload keys; the URL from the environment when the file has none. */
@@ -520,8 +533,14 @@ config_finish_upload(struct cfctx *c)
 int
 config_check_upload(struct config *cf)
 {
+	return config_check_upload_to(cf, stderr);
+}
+
+int
+config_check_upload_to(struct config *cf, FILE *errfp)
+{
 	if (cf->telemetry && cf->telemetry_api_url[0] == '\0') {
-		fprintf(stderr, "%s: telemetry is on but there is no "
+		fprintf(errfp, "%s: telemetry is on but there is no "
 		    "telemetry_api_url (nor CRASHTRAIL_TELEMETRY_API_URL)\n",
 		    cf->path);
 		return -1;
@@ -531,6 +550,12 @@ config_check_upload(struct config *cf)
 
 int
 config_load(struct config *cf, const char *path)
+{
+	return config_load_to(cf, path, stderr);
+}
+
+int
+config_load_to(struct config *cf, const char *path, FILE *errfp)
 {
 	struct cfctx	 c;
 	char		*text = NULL;
@@ -570,15 +595,16 @@ config_load(struct config *cf, const char *path)
 
 	memset(&c, 0, sizeof(c));
 	c.cf = cf;
+	c.errfp = errfp;
 	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(errfp, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if ((text = malloc(CONFIG_FILE_MAX + 1)) == NULL)
 		fatal("%s", __func__);
 	n = fread(text, 1, CONFIG_FILE_MAX + 1, fp);
 	if (ferror(fp) || n > CONFIG_FILE_MAX) {
-		fprintf(stderr, "%s: %s\n", path, ferror(fp) ?
+		fprintf(errfp, "%s: %s\n", path, ferror(fp) ?
 		    strerror(errno) : "file is larger than 1 MiB");
 		fclose(fp);
 		free(text);
@@ -599,7 +625,7 @@ config_load(struct config *cf, const char *path)
 	if (c.errors == 0)
 		config_finish(&c);
 	if (c.errors > 0) {
-		fprintf(stderr, "%s: %d error%s\n", path, c.errors,
+		fprintf(errfp, "%s: %d error%s\n", path, c.errors,
 		    c.errors == 1 ? "" : "s");
 		config_free(cf);
 		return -1;
@@ -608,13 +634,30 @@ config_load(struct config *cf, const char *path)
 }
 
 void
+runner_conf_hold(const struct runner_conf *rc)
+{
+	((struct runner_conf *)(uintptr_t)rc)->refs++;
+}
+
+void
+runner_conf_release(const struct runner_conf *rc)
+{
+	struct runner_conf	*w = (struct runner_conf *)(uintptr_t)rc;
+
+	if (w != NULL && --w->refs == 0)
+		free(w);
+}
+
+void
 config_free(struct config *cf)
 {
 	size_t	i;
 
 	for (i = 0; i < cf->nrunners; i++)
-		free(cf->runners[i]);
+		runner_conf_release(cf->runners[i]);
 	free(cf->runners);
+	diag_catalog_unref(cf->diag_cat);
+	cf->diag_cat = NULL;
 	for (i = 0; i < cf->ndiags; i++)
 		free(cf->diags[i]);
 	free(cf->diags);

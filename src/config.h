@@ -2,10 +2,15 @@
  * config.h -- crashtrail.conf: the [collector] section and one
  * [runner:NAME] section per supervised program (DESIGN.md section 11).
  *
- * config_load() parses and validates the whole file with Debian's inih and
- * reports every problem as "file:line: message" on stderr.  The result is
- * plain data owned by the caller: it is allocated once at start-up and
- * freed by config_free(); nothing here is touched on the hot path.
+ * config_load() is a pure function: it parses and validates the whole file
+ * (inih, vendored) and reports every problem as "file:line: message"; the
+ * result is a value owned by the caller, freed by config_free().  Nothing
+ * in it points anywhere else, and nothing else keeps a pointer into it but
+ * through a reference: each runner_conf is reference-counted (the value,
+ * the runner that uses it, each run started with it) and so is the
+ * diagnostics catalogue built from its [diagnostic:ID] sections, so a
+ * reload can free an old value while runs of it go on.  Nothing here is
+ * touched on the hot path.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -15,6 +20,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "classify.h"
 #include "confval.h"	/* the value parsers, config_parse_*() */
@@ -31,6 +37,7 @@ enum autorestart { AUTORESTART_NEVER, AUTORESTART_UNEXPECTED,
 enum capture_stdout { STDOUT_FILE, STDOUT_NULL, STDOUT_MERGE };
 
 struct runner_conf {
+	unsigned	 refs;			/* config value, runner, runs */
 	char		 name[ID_MAX + 1];	/* the runner_id */
 	char		 instance_id[ID_MAX + 1];
 	int		 lineno;		/* of its [runner:NAME] */
@@ -60,6 +67,8 @@ struct runner_conf {
 };
 
 /* A [diagnostic:ID] section: added to the compiled-in catalogue. */
+struct diag_catalog;
+
 struct diag_conf {
 	char		 id[ID_MAX + 1];
 	int		 lineno;
@@ -76,6 +85,7 @@ struct config {
 	char		 instance_id[ID_MAX + 1];	/* runners' default */
 	int		 log_level;
 	size_t		 max_runs;		/* retained runs, live ones too */
+	size_t		 max_runners;		/* runner slots, fixed at start */
 	size_t		 tail_lines;
 	size_t		 tail_bytes;		/* power of two */
 	uint64_t	 log_quota_bytes;	/* all of log_dir; 0 = none */
@@ -110,6 +120,7 @@ struct config {
 	size_t		 upload_per_runner_hour;	/* 0 = no limit */
 	struct diag_conf **diags;
 	size_t		 ndiags;
+	struct diag_catalog *diag_cat;		/* built from diags; held */
 	struct runner_conf **runners;		/* each its own allocation: */
 	size_t		 nrunners;		/* argv/env point inside it */
 };
@@ -122,11 +133,17 @@ struct config {
  * error as "path:line: message" to stderr (the caller exits 78).
  */
 int	config_load(struct config *cf, const char *path);
+/* The same, the errors written to `errfp` (a reload collects them). */
+int	config_load_to(struct config *cf, const char *path, FILE *errfp);
+/* References to a runner_conf; the last release frees it. */
+void	runner_conf_hold(const struct runner_conf *);
+void	runner_conf_release(const struct runner_conf *);
 /*
  * Checks that depend on the command line too (--telemetry): 0, or -1
  * after printing why to stderr.
  */
 int	config_check_upload(struct config *cf);
+int	config_check_upload_to(struct config *cf, FILE *errfp);
 void	config_free(struct config *cf);
 
 #endif /* CONFIG_H */

@@ -50,6 +50,8 @@ const struct confkey confval_collector_keys[] = {
 	{ "log_level",		0, CV_CUSTOM, 0, 0, 0, NULL, set_log_level },
 	{ "max_runs",		0, CV_SIZE, CF(max_runs), 2, 100000,
 	    "expected an integer from 2 to 100000", NULL },
+	{ "max_runners",	0, CV_SIZE, CF(max_runners), 1, 100000,
+	    "expected an integer from 1 to 100000", NULL },
 	{ "tail_lines",		0, CV_SIZE, CF(tail_lines), 1, 100000,
 	    "expected an integer from 1 to 100000", NULL },
 	{ "tail_bytes",		0, CV_CUSTOM, 0, 0, 0, NULL, set_tail_bytes },

@@ -269,13 +269,14 @@ hit_get(struct diag_run *r, size_t e, int context, int64_t now)
 		return NULL;
 	}
 	h = &r->hits[r->nhits++];
+	h->cat = r->cat;
 	h->entry = (uint16_t)e;
 	h->msglen = 0;
 	h->count = 0;
 	h->first_us = now;
 	h->has_errno = 0;
 	h->err_no = 0;
-	lines_take(r, diag_cat[e].evidence, &h->first);
+	lines_take(r, r->cat->e[e].evidence, &h->first);
 	return h;
 }
 
@@ -284,7 +285,7 @@ static void
 hit_record(struct diag_run *r, size_t e, int context, const char *t,
     const unsigned char *low, size_t tlen, int64_t now)
 {
-	const struct diag_entry	*ent = &diag_cat[e];
+	const struct diag_entry	*ent = &r->cat->e[e];
 	struct diag_hit		*h;
 	const unsigned char	*m;
 
@@ -331,7 +332,7 @@ traceback_end(struct diag_run *r, const char *t, size_t tlen, int64_t now)
 
 	r->pending = 0;
 	msg_set(h, NULL, 0, t, tlen);
-	lines_take(r, diag_cat[h->entry].evidence, &h->last);
+	lines_take(r, r->cat->e[h->entry].evidence, &h->last);
 	if (h->count == 1)
 		h->first = h->last;
 	h->last_us = now;
@@ -361,21 +362,21 @@ diag_line(struct diag_run *r, const char *s, size_t len, int64_t now)
 	tlen = len - i;
 
 	/* One pass lowercases the line and collects candidate entries. */
-	mask = diag_always;
+	mask = r->cat->always;
 	for (i = 0; i < tlen; i++) {
 		low[i] = diag_lc((unsigned char)t[i]);
 		w = w >> 8 | (uint32_t)low[i] << 24;
 		if (i >= 3)
-			mask |= diag_prefilter[diag_hash4(w)];
+			mask |= r->cat->prefilter[diag_hash4(w)];
 	}
-	for (i = 0; i < diag_ncat && mask != 0; i++, mask >>= 1) {
+	for (i = 0; i < r->cat->n && mask != 0; i++, mask >>= 1) {
 		if ((mask & 1) == 0)
 			continue;
-		if ((flags = alt_match(&diag_cat[i], low, tlen)) < 0)
+		if ((flags = alt_match(&r->cat->e[i], low, tlen)) < 0)
 			continue;
 		hit[nhit] = (uint8_t)i;
 		ctx[nhit++] = (flags & A_CONTEXT) != 0;
-		if (diag_cat[i].kind == DIAG_K_TRACEBACK)
+		if (r->cat->e[i].kind == DIAG_K_TRACEBACK)
 			tb = 1;
 	}
 
@@ -388,8 +389,18 @@ diag_line(struct diag_run *r, const char *s, size_t len, int64_t now)
 }
 
 void
+diag_run_release(struct diag_run *r)
+{
+	diag_catalog_unref(r->cat);
+	r->cat = NULL;
+}
+
+void
 diag_run_reset(struct diag_run *r)
 {
+	diag_run_release(r);
+	r->cat = diag_current();
+	diag_catalog_ref(r->cat);
 	r->linelen = 0;
 	r->skipping = 0;
 	r->lines = 0;
@@ -405,8 +416,8 @@ diag_feed(struct diag_run *r, const void *bytes, size_t len, int64_t now)
 	const char	*p = bytes, *end = p + len, *nl;
 	size_t		 n, room;
 
-	if (!diag_ready)
-		diag_init(NULL);
+	if (r->cat == NULL)
+		diag_run_reset(r);
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (r->skipping) {
@@ -446,8 +457,8 @@ diag_feed(struct diag_run *r, const void *bytes, size_t len, int64_t now)
 void
 diag_eof(struct diag_run *r, int64_t now)
 {
-	if (!diag_ready)
-		diag_init(NULL);
+	if (r->cat == NULL)
+		diag_run_reset(r);
 	if (r->linelen > 0)
 		diag_line(r, r->line, r->linelen, now);
 	r->linelen = 0;
@@ -473,8 +484,7 @@ diag_find(const struct diag_run *r, const char *id)
 	size_t	i;
 
 	for (i = 0; i < r->nhits; i++)
-		if (r->hits[i].entry < diag_ncat &&
-		    strcmp(diag_cat[r->hits[i].entry].id, id) == 0)
+		if (strcmp(diag_hit_id(&r->hits[i]), id) == 0)
 			return &r->hits[i];
 	return NULL;
 }

@@ -2,13 +2,18 @@
  * diag.h -- the catalogue of known stderr diagnostics and the per-run
  * matcher that counts them as a runner's stderr streams by.
  *
- * The catalogue is one table for the whole process: the built-ins compiled
- * in (Metal GPU errors, the ring transport's errno and abort lines, CUDA
- * out of memory, NVIDIA Xid, Python tracebacks, segmentation faults, Rust
- * and Go panics, glibc heap corruption, a shell's "Killed") plus up to
- * DIAG_MAX entries in all added from `[diagnostic:ID]` sections.  It is set
- * up at start-up by diag_init() and diag_add() and must not change while
- * any struct diag_run holds hits, since hits refer to entries by index.
+ * A catalogue is a table: the built-ins compiled in (Metal GPU errors, the
+ * ring transport's errno and abort lines, CUDA out of memory, NVIDIA Xid,
+ * Python tracebacks, segmentation faults, Rust and Go panics, glibc heap
+ * corruption, a shell's "Killed") plus up to DIAG_MAX entries in all added
+ * from `[diagnostic:ID]` sections.  Catalogues are versioned: a config
+ * load makes one (diag_catalog_new(), diag_catalog_add()), the daemon
+ * makes it current (diag_set_current()), and each run takes a reference to
+ * the current one when it starts (diag_run_reset()) and keeps matching
+ * against it until its slot is reused, whatever reloads happen meanwhile.
+ * A catalogue is freed with its last reference; at most
+ * DIAG_CATALOGS_MAX exist at once.  diag_init() and diag_add() build a new
+ * current catalogue directly (tests, fuzzers).
  *
  * A match is case-insensitive (ASCII) and is tried against each line with
  * its surrounding whitespace trimmed.  It is a substring unless it starts
@@ -49,6 +54,9 @@
 #define DIAG_EVIDENCE_BUF	1024	/* bytes of one evidence set */
 #define DIAG_MSG_MAX		256	/* bytes of a decoded message */
 #define DIAG_PLATFORM_MAX	16	/* "linux", "macos" */
+#define DIAG_CATALOGS_MAX	5	/* alive at once: 4 in use, 1 loading */
+
+struct diag_catalog;
 
 /*
  * A few lines packed back to back, oldest first: line i is len[i] bytes
@@ -64,7 +72,8 @@ struct diag_lines {
 
 /* One distinct diagnostic seen in a run. */
 struct diag_hit {
-	uint16_t	entry;		/* catalogue index */
+	const struct diag_catalog *cat;	/* the run's */
+	uint16_t	entry;		/* index in cat */
 	uint16_t	msglen;		/* bytes in msg, not NUL-terminated */
 	uint64_t	count;		/* occurrences */
 	int64_t		first_us;	/* times passed to diag_feed() */
@@ -82,6 +91,7 @@ struct diag_hit {
  * fresh one, as is one passed to diag_run_reset().
  */
 struct diag_run {
+	struct diag_catalog *cat;	/* held; NULL: the current, on first use */
 	size_t		linelen;	/* bytes of the current line in line[] */
 	int		skipping;	/* dropping the rest of a long line */
 	uint64_t	lines;		/* lines seen, blank ones included */
@@ -98,9 +108,33 @@ struct diag_run {
 
 struct jw;
 
+/* Name the errno table this binary was built with, once ("linux"). */
+void	diag_platform(const char *platform);
+
 /*
- * (Re)build the catalogue from the built-ins, dropping entries added
- * before.  `platform` ("linux", "macos") names the errno table this binary
+ * A new catalogue of the built-ins, with one reference (the caller's);
+ * NULL when DIAG_CATALOGS_MAX are alive.  The errno table must have been
+ * set up (diag_init()).
+ */
+struct diag_catalog *diag_catalog_new(void);
+/* Add one entry, as diag_add() does, to a catalogue no run holds yet. */
+int	diag_catalog_add(struct diag_catalog *, const char *id,
+	    const char *severity, const char *match, const char *summary,
+	    int evidence_lines, const char **err);
+size_t	diag_catalog_count(const struct diag_catalog *);
+unsigned diag_catalog_version(const struct diag_catalog *);
+void	diag_catalog_ref(struct diag_catalog *);
+void	diag_catalog_unref(struct diag_catalog *);
+/* Catalogues alive now. */
+size_t	diag_catalogs_alive(void);
+/* The catalogue new runs take (a reference is taken; the old one's
+ * reference dropped). */
+void	diag_set_current(struct diag_catalog *);
+struct diag_catalog *diag_current(void);
+
+/*
+ * Set up the errno table and make a new current catalogue of the
+ * built-ins (dropping entries added before).  `platform` ("linux", "macos") names the errno table this binary
  * was compiled with; it is copied and reported with every decoded errno.
  * NULL means "unknown".  Calls strerror(3) for every known errno, so call
  * it at start-up, not on the hot path.  diag_feed() calls it with NULL if
@@ -122,8 +156,13 @@ int	diag_add(const char *id, const char *severity, const char *match,
 /* Entries in the catalogue, built-ins included. */
 size_t	diag_count(void);
 
-/* Forget all lines and hits: the state of a new run. */
+/*
+ * Forget all lines and hits: the state of a new run, which matches
+ * against the current catalogue from now on (the one it held is let go).
+ */
 void	diag_run_reset(struct diag_run *);
+/* Let go of the run's catalogue (before the struct is cleared). */
+void	diag_run_release(struct diag_run *);
 
 /*
  * Feed `len` raw bytes of stderr, in whatever pieces the pipe gave them;

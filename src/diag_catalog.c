@@ -3,6 +3,7 @@
  * compiled in, entries added from the config, and their prefilter.
  * SPDX-License-Identifier: ISC
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -88,17 +89,15 @@ static const struct diag_builtin diag_builtins[] = {
 };
 
 /* The catalogue and its prefilter; diag_int.h says who may touch them. */
-struct diag_entry	diag_cat[DIAG_MAX];
-size_t			diag_ncat;
-int			diag_ready;
-uint64_t		diag_prefilter[1u << DIAG_HASH_BITS];
-uint64_t		diag_always;
+struct diag_catalog	*diag_cur;
+static size_t		 diag_alive;
+static unsigned		 diag_versions;
 
 static int		sev_parse(const char *);
 static const char	*pat_compile(struct diag_entry *, const char *, int);
 static const char	*entry_fill(struct diag_entry *, const char *,
 			    const char *, const char *, int);
-static void		prefilter_add(size_t);
+static void		prefilter_add(struct diag_catalog *, size_t);
 
 static int
 sev_parse(const char *s)
@@ -198,40 +197,40 @@ entry_fill(struct diag_entry *e, const char *id, const char *sev,
 }
 
 static void
-prefilter_add(size_t idx)
+prefilter_add(struct diag_catalog *c, size_t idx)
 {
-	const struct diag_entry	*e = &diag_cat[idx];
+	const struct diag_entry	*e = &c->e[idx];
 	const unsigned char	*p;
 	size_t			 i;
 
 	for (i = 0; i < e->nalt; i++) {
 		if (e->alt[i].litlen < 4) {
-			diag_always |= 1ULL << idx;
+			c->always |= 1ULL << idx;
 			continue;
 		}
 		p = (const unsigned char *)e->pat + e->alt[i].lit;
-		diag_prefilter[diag_hash4((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		c->prefilter[diag_hash4((uint32_t)p[0] | (uint32_t)p[1] << 8 |
 		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24)] |=
 		    1ULL << idx;
 	}
 }
-void
-diag_init(const char *platform)
+struct diag_catalog *
+diag_catalog_new(void)
 {
 	const struct diag_builtin	*b;
+	struct diag_catalog		*c;
 	struct diag_entry		*e;
 	const char			*why;
 	size_t				 i, j;
 
-	diag_ncat = 0;
-	diag_always = 0;
-	memset(diag_prefilter, 0, sizeof(diag_prefilter));
-	diag_errno_init(platform);
-
+	if (diag_alive >= DIAG_CATALOGS_MAX)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal("%s", __func__);
 	for (i = 0; i < sizeof(diag_builtins) / sizeof(diag_builtins[0]);
 	    i++) {
 		b = &diag_builtins[i];
-		e = &diag_cat[diag_ncat];
+		e = &c->e[c->n];
 		why = entry_fill(e, b->id, b->sev, b->summary, 0);
 		for (j = 0; why == NULL && b->match[j] != NULL; j++)
 			why = pat_compile(e, b->match[j], 0);
@@ -243,71 +242,157 @@ diag_init(const char *platform)
 			    b->id, why);
 		e->kind = b->kind;
 		e->label = b->label;
-		prefilter_add(diag_ncat++);
+		prefilter_add(c, c->n++);
 	}
-	diag_ready = 1;
+	c->refs = 1;
+	c->version = ++diag_versions;
+	diag_alive++;
+	return c;
+}
+
+void
+diag_catalog_ref(struct diag_catalog *c)
+{
+	c->refs++;
+}
+
+void
+diag_catalog_unref(struct diag_catalog *c)
+{
+	if (c == NULL || --c->refs > 0)
+		return;
+	free(c);
+	diag_alive--;
+}
+
+size_t
+diag_catalogs_alive(void)
+{
+	return diag_alive;
+}
+
+size_t
+diag_catalog_count(const struct diag_catalog *c)
+{
+	return c->n;
+}
+
+unsigned
+diag_catalog_version(const struct diag_catalog *c)
+{
+	return c->version;
+}
+
+void
+diag_set_current(struct diag_catalog *c)
+{
+	diag_catalog_ref(c);
+	diag_catalog_unref(diag_cur);
+	diag_cur = c;
+}
+
+struct diag_catalog *
+diag_current(void)
+{
+	if (diag_cur == NULL)
+		diag_init(NULL);
+	return diag_cur;
+}
+
+void
+diag_platform(const char *platform)
+{
+	static int	done;
+
+	if (!done)
+		diag_errno_init(platform);
+	done = 1;
+}
+
+void
+diag_init(const char *platform)
+{
+	struct diag_catalog	*c;
+
+	diag_errno_init(platform);
+	/* Tests call this again and again: the old current goes first. */
+	diag_catalog_unref(diag_cur);
+	diag_cur = NULL;
+	if ((c = diag_catalog_new()) == NULL)
+		fatalx("%s: %d diagnostics catalogues are in use",
+		    __func__, DIAG_CATALOGS_MAX);
+	diag_cur = c;		/* its one reference */
 }
 
 int
 diag_add(const char *id, const char *severity, const char *match,
     const char *summary, int evidence_lines, const char **err)
 {
+	return diag_catalog_add(diag_current(), id, severity, match, summary,
+	    evidence_lines, err);
+}
+
+int
+diag_catalog_add(struct diag_catalog *c, const char *id,
+    const char *severity, const char *match, const char *summary,
+    int evidence_lines, const char **err)
+{
 	struct diag_entry	*e;
 	const char		*why = NULL;
 	size_t			 i;
 
-	if (!diag_ready)
-		diag_init(NULL);
 	if (id == NULL)
 		why = "id is required";
 	else if (match == NULL || *match == '\0')
 		why = "match is required";
 	else if (summary == NULL)
 		why = "summary is required";
-	else if (diag_ncat == DIAG_MAX)
+	else if (c->n == DIAG_MAX)
 		why = "too many diagnostics";
-	for (i = 0; why == NULL && i < diag_ncat; i++)
-		if (strcmp(diag_cat[i].id, id) == 0)
+	for (i = 0; why == NULL && i < c->n; i++)
+		if (strcmp(c->e[i].id, id) == 0)
 			why = "duplicate diagnostic id";
 	if (why == NULL) {
-		e = &diag_cat[diag_ncat];
+		e = &c->e[c->n];
 		why = entry_fill(e, id, severity != NULL ? severity : "error",
 		    summary, evidence_lines);
 		if (why == NULL)
 			why = pat_compile(e, match, 0);
 	}
 	if (why != NULL) {
+		if (c->n < DIAG_MAX)		/* half filled: cleared */
+			memset(&c->e[c->n], 0, sizeof(c->e[0]));
 		if (err != NULL)
 			*err = why;
 		return -1;
 	}
-	prefilter_add(diag_ncat++);
+	prefilter_add(c, c->n++);
 	return 0;
 }
 
 size_t
 diag_count(void)
 {
-	if (!diag_ready)
-		diag_init(NULL);
-	return diag_ncat;
+	return diag_current()->n;
 }
 
 const char *
 diag_hit_id(const struct diag_hit *h)
 {
-	return h->entry < diag_ncat ? diag_cat[h->entry].id : "unknown";
+	return h->cat != NULL && h->entry < h->cat->n ?
+	    h->cat->e[h->entry].id : "unknown";
 }
 
 const char *
 diag_hit_severity(const struct diag_hit *h)
 {
-	return h->entry < diag_ncat ?
-	    diag_sevnames[diag_cat[h->entry].sev] : "error";
+	return h->cat != NULL && h->entry < h->cat->n ?
+	    diag_sevnames[h->cat->e[h->entry].sev] : "error";
 }
 
 const char *
 diag_hit_summary(const struct diag_hit *h)
 {
-	return h->entry < diag_ncat ? diag_cat[h->entry].summary : "";
+	return h->cat != NULL && h->entry < h->cat->n ?
+	    h->cat->e[h->entry].summary : "";
 }

@@ -197,7 +197,7 @@ static const struct {
 #define DIAG_NERRNOS	(sizeof(diag_errnos) / sizeof(diag_errnos[0]))
 #define ERRNO_DESC_MAX	64
 
-static char	diag_platform[DIAG_PLATFORM_MAX];
+static char	diag_errno_plat[DIAG_PLATFORM_MAX];
 /* strerror(3) texts, copied once: its buffer may be reused by any call. */
 static char	diag_errdesc[DIAG_NERRNOS][ERRNO_DESC_MAX];
 
@@ -210,7 +210,7 @@ diag_errno_init(const char *platform)
 
 	if (platform == NULL)
 		platform = DIAG_PLATFORM_UNKNOWN;
-	snprintf(diag_platform, sizeof(diag_platform), "%s", platform);
+	snprintf(diag_errno_plat, sizeof(diag_errno_plat), "%s", platform);
 	for (i = 0; i < DIAG_NERRNOS; i++)
 		snprintf(diag_errdesc[i], sizeof(diag_errdesc[i]), "%s",
 		    strerror(diag_errnos[i].no));
@@ -219,7 +219,7 @@ diag_errno_init(const char *platform)
 const char *
 diag_errno_platform(void)
 {
-	return diag_platform;
+	return diag_errno_plat;
 }
 
 static int

@@ -3,10 +3,9 @@
  * rest of crashtrail uses diag.h.
  * SPDX-License-Identifier: ISC
  *
- * The compiled catalogue is owned by diag_catalog.c, which builds it at
- * start-up; the matcher in diag.c only reads it.  Entries are referred to
- * by index (a hit's `entry`, a bit of a prefilter mask), so the table
- * must not change while any struct diag_run holds hits.  The errno table
+ * Catalogues are made by diag_catalog.c; the matcher in diag.c only reads
+ * them.  Entries are referred to by index (a hit's `entry`, a bit of a
+ * prefilter mask) within the catalogue of the run, which a run holds.  The errno table
  * and the strerror(3) texts copied from it are owned by diag_errno.c.
  */
 #ifndef DIAG_INT_H
@@ -60,16 +59,24 @@ struct diag_entry {
 };
 
 /*
- * The catalogue: one per process, set up before any run is fed.  Bit e of
- * diag_prefilter[h]: entry e has a literal piece whose 4-gram hashes to h;
- * entries without a 4-byte literal piece are in diag_always and always
- * tried.  diag_ready is 0 until diag_init() has run.
+ * A catalogue: the built-ins, then the config's entries.  Bit e of
+ * prefilter[h]: entry e has a literal piece whose 4-gram hashes to h;
+ * entries without a 4-byte literal piece are in `always` and always tried.
+ * Runs hold a reference to the catalogue they started with (diag_run.cat)
+ * and hits refer to its entries by index, so a catalogue never changes
+ * once a run holds it; a reload makes a new one.  diag_cur is the one new
+ * runs take.
  */
-extern struct diag_entry	diag_cat[DIAG_MAX];
-extern size_t			diag_ncat;
-extern int			diag_ready;
-extern uint64_t			diag_prefilter[1u << DIAG_HASH_BITS];
-extern uint64_t			diag_always;
+struct diag_catalog {
+	struct diag_entry	e[DIAG_MAX];
+	size_t			n;
+	uint64_t		prefilter[1u << DIAG_HASH_BITS];
+	uint64_t		always;
+	unsigned		refs;
+	unsigned		version;
+};
+
+extern struct diag_catalog	*diag_cur;
 
 /*
  * Copy strerror(3) of every known errno and remember `platform` (NULL:

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "config.h"
 #include "digest.h"
+#include "diag.h"
 #include "events.h"
 #include "exitcodes.h"
 #include "history.h"
@@ -34,7 +35,9 @@
 #include "runner.h"
 #include "kmsgwatch.h"
 #include "svlisten.h"
+#include "spawn.h"
 #include "sse.h"
+#include "reload.h"
 #include "syncer.h"
 #include "upload.h"
 #include "version.h"
@@ -85,6 +88,7 @@ usage(FILE *fp)
 "commands:\n"
 "  run [-c FILE] [-v | -q]   supervise the configured runners (foreground)\n"
 "  check-config [-c FILE]    validate the configuration and exit\n"
+"  reload                    make a running crashtrail read its config again\n"
 "  status                    the runners of a running crashtrail\n"
 "  events [-f] [--json]      its events; -f follows them as they happen\n"
 "  show RUN_ID               one run's death report, readable\n"
@@ -125,7 +129,10 @@ usage_run(FILE *fp)
 "\n"
 "Signals: TERM or INT stop every runner (stop signal, stopwaitsecs, then\n"
 "SIGKILL) and exit 0 once all are reaped; a second TERM or INT sends\n"
-"SIGKILL at once.  USR1 restarts runners that are FATAL.\n");
+"SIGKILL at once.  USR1 restarts runners that are FATAL.  HUP reloads the\n"
+"config file (as `crashtrail reload` does): a file with errors changes\n"
+"nothing; else added runners start, removed ones stop, changed ones\n"
+"restart, the rest keep running.\n");
 }
 
 static void
@@ -469,10 +476,14 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		runners_retry_fatal();
 		break;
-	case SIGHUP:
-		log_warnx("SIGHUP: reloading the config is not supported; "
-		    "ignored");
+	case SIGHUP: {
+		struct reload_result	res;
+
+		log_info("SIGHUP: reloading %s", main_cf.path);
+		(void)reload_run(&res);		/* it logs what it did */
+		reload_result_free(&res);
 		break;
+	}
 	}
 }
 
@@ -491,9 +502,13 @@ cmd_run(int argc, char **argv)
 	main_stdio();
 	if (config_load(&main_cf, path) == -1)
 		return EX_CT_CONFIG;
+	/* Files 0640, directories 0750 whatever the umask (runners: theirs). */
+	spawn_set_umask(umask(027));
 	main_cf.telemetry |= telemetry;
 	if (config_check_upload(&main_cf) == -1)
 		return EX_CT_CONFIG;
+	/* New runs match against the config's catalogue of diagnostics. */
+	diag_set_current(main_cf.diag_cat);
 	log_setlevel(level >= 0 ? level : main_cf.log_level);
 	if (main_mkdir(main_cf.state_dir) == -1)
 		return EX_CT_SYSTEM;
@@ -535,6 +550,7 @@ cmd_run(int argc, char **argv)
 	run_pool_init(main_base, &main_cf, &main_store);
 	run_set_kernel_drain(kmsgwatch_drain);
 	(void)live_init(main_cf.state_dir);
+	reload_init(&main_cf, &main_store);
 	digest_setup(main_base);
 	upload_start();
 	runners_init(main_base, &main_cf, main_on_idle);
@@ -593,6 +609,8 @@ main(int argc, char **argv)
 		return svlisten_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cli_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reload") == 0)
+		return cli_reload(argc - 1, argv + 1);
 	if (strcmp(argv[1], "events") == 0)
 		return cli_events(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)

@@ -139,7 +139,8 @@ metric_runners(struct evbuffer *b, const char *name, const char *label,
 	size_t			 i;
 
 	for (i = 0; i < runners_count(); i++) {
-		r = runner_at(i);
+		if ((r = runner_at(i)) == NULL)
+			continue;
 		evbuffer_add_printf(b, "%s{instance_id=\"%s\",runner_id=\"%s\""
 		    "%s} %llu\n", name, r->rc->instance_id, r->rc->name, label,
 		    (unsigned long long)*(const uint64_t *)(const void *)
@@ -161,8 +162,10 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 		if ((run = run_slot_at(i)) != NULL)
 			run->phase == RUN_LIVE ? live++ : ended++;
 	for (i = 0; i < runners_count(); i++) {
-		bytes += runner_at(i)->log_bytes;
-		dropped += runner_at(i)->log_dropped;
+		if ((r = runner_at(i)) == NULL)
+			continue;
+		bytes += r->log_bytes;
+		dropped += r->log_dropped;
 	}
 
 	metric_one(b, "crashtrail_events_total", "counter",
@@ -196,7 +199,8 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 	metric_head(b, "crashtrail_runner_state", "gauge",
 	    "1 for the state each runner is in.");
 	for (i = 0; i < runners_count(); i++) {
-		r = runner_at(i);
+		if ((r = runner_at(i)) == NULL)
+			continue;
 		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++)
 			evbuffer_add_printf(b, "crashtrail_runner_state{"
 			    "instance_id=\"%s\",runner_id=\"%s\",state=\"%s\"}"

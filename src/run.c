@@ -146,6 +146,21 @@ run_busy(void)
 	return n;
 }
 
+int
+run_holds_runner(const struct runner *r)
+{
+	size_t	i;
+
+	for (i = 0; i < nruns; i++)
+		if (runs[i].runner == r && (runs[i].phase == RUN_LIVE ||
+		    runs[i].phase == RUN_ENDED))
+			return 1;
+	/* Only finished runs: they stay, without their runner. */
+	for (i = 0; i < nruns; i++)
+		if (runs[i].runner == r)
+			runs[i].runner = NULL;
+	return 0;
+}
 
 /* Everything of the slot's last run goes; its tail storage stays. */
 static void
@@ -153,6 +168,9 @@ run_reset(struct run *run)
 {
 	unsigned char	*tailmem = run->tail.buf;
 
+	/* The last run's references: its config and its catalogue. */
+	diag_run_release(&run->diag);
+	runner_conf_release(run->rc);
 	memset(run, 0, sizeof(*run));
 	run->fd_err = run->fd_out = run->fd_ev = -1;
 	run->log_err.fd = run->log_out.fd = -1;
@@ -198,6 +216,9 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	run->serial = ++run_serial;
 	run->runner = r;
 	run->rc = rc;
+	runner_conf_hold(rc);
+	/* It matches against the catalogue current now, till it ends. */
+	diag_run_reset(&run->diag);
 	run_make_id(run, now);
 	now = run->started_us;
 	run->started_ms = timefmt_mono_ms();
@@ -417,6 +438,8 @@ run_adopt(struct runner *r, const struct runner_conf *rc,
 	run->serial = ++run_serial;
 	run->runner = r;
 	run->rc = rc;
+	runner_conf_hold(rc);
+	diag_run_reset(&run->diag);
 	run->adopted = 1;
 	snprintf(run->id, sizeof(run->id), "%s", lr->run_id);
 	run->pid = lr->pid;

@@ -153,5 +153,10 @@ size_t		 run_slots(void);
 struct run	*run_slot_at(size_t);
 /* Live or ended-but-unreported runs: shutdown waits for these. */
 int		 run_busy(void);
+/*
+ * 1 while a run of `r` is live or being reported; else 0, and the
+ * finished runs that name `r` are made to name no runner (r is going).
+ */
+int		 run_holds_runner(const struct runner *);
 
 #endif /* RUN_H */

@@ -27,7 +27,8 @@ extern char	**environ;
 
 static struct event_base	*runner_base;
 static struct runner		*runners;
-static size_t			 nrunners;
+static size_t			 nslots;	/* max_runners, fixed */
+static size_t			 nrunners;	/* slots ever used */
 static int			 stopping_all;
 static void			(*runner_idle)(void);
 
@@ -55,6 +56,8 @@ static int	runner_delay(struct runner *);
 static void	runner_signal(pid_t, int);
 static void	runner_leftover(struct runner *, pid_t);
 static void	runner_env(struct runner *);
+static void	runner_slot_init(struct runner *, const struct runner_conf *);
+static void	runner_try_free(struct runner *);
 static void	runner_check_idle(void);
 static void	runner_event(struct runner *, const struct run *,
 		    const char *, ev_data_fn);
@@ -108,9 +111,12 @@ runner_env(struct runner *r)
 
 	for (e = environ; *e != NULL; e++)
 		n++;
+	free(r->envp);
+	free(r->env_inst);
+	free(r->env_rid);
 	r->envp = calloc(n + rc->nenv + 5, sizeof(*r->envp));
-	inst = malloc(sizeof("CRASHTRAIL_INSTANCE_ID=") + ID_MAX);
-	rid = malloc(sizeof("CRASHTRAIL_RUNNER_ID=") + ID_MAX);
+	r->env_inst = inst = malloc(sizeof("CRASHTRAIL_INSTANCE_ID=") + ID_MAX);
+	r->env_rid = rid = malloc(sizeof("CRASHTRAIL_RUNNER_ID=") + ID_MAX);
 	if (r->envp == NULL || inst == NULL || rid == NULL)
 		fatal("%s", __func__);
 	k = 0;
@@ -146,19 +152,100 @@ runners_init(struct event_base *base, const struct config *cf,
 
 	runner_base = base;
 	runner_idle = idle;
-	nrunners = cf->nrunners;
-	if ((runners = calloc(nrunners ? nrunners : 1, sizeof(*runners))) ==
-	    NULL)
+	nslots = cf->max_runners > cf->nrunners ? cf->max_runners :
+	    cf->nrunners;
+	if ((runners = calloc(nslots ? nslots : 1, sizeof(*runners))) == NULL)
 		fatal("%s", __func__);
-	for (i = 0; i < nrunners; i++) {
-		struct runner *r = &runners[i];
+	for (i = 0; i < cf->nrunners; i++)
+		runner_slot_init(&runners[i], cf->runners[i]);
+	nrunners = cf->nrunners;
+}
 
-		r->rc = cf->runners[i];
-		r->state = RS_STOPPED;
-		evtimer_assign(&r->timer, base, runner_on_timer, r);
-		evtimer_assign(&r->leftover_timer, base, runner_on_leftover, r);
-		runner_env(r);
+/* A slot taken by a runner of `rc` (held), STOPPED. */
+static void
+runner_slot_init(struct runner *r, const struct runner_conf *rc)
+{
+	memset(r, 0, sizeof(*r));
+	r->in_use = 1;
+	r->rc = rc;
+	runner_conf_hold(rc);
+	r->state = RS_STOPPED;
+	evtimer_assign(&r->timer, runner_base, runner_on_timer, r);
+	evtimer_assign(&r->leftover_timer, runner_base, runner_on_leftover, r);
+	runner_env(r);
+}
+
+struct runner *
+runner_add(const struct runner_conf *rc)
+{
+	size_t	i;
+
+	for (i = 0; i < nslots; i++)
+		if (!runners[i].in_use) {
+			runner_slot_init(&runners[i], rc);
+			if (i >= nrunners)
+				nrunners = i + 1;
+			return &runners[i];
+		}
+	return NULL;
+}
+
+void
+runner_remove(struct runner *r)
+{
+	r->removed = 1;
+	runner_stop(r);
+	runner_try_free(r);
+}
+
+/*
+ * A removed runner's slot goes once nothing refers to it: stopped, and
+ * no run of it still being reported (runs kept for the API let go).
+ */
+static void
+runner_try_free(struct runner *r)
+{
+	if (!r->removed || r->run != NULL || r->state == RS_STOPPING ||
+	    run_holds_runner(r))
+		return;
+	evtimer_del(&r->timer);
+	if (r->leftover != 0)
+		evtimer_del(&r->leftover_timer);
+	log_info("%s: removed", r->rc->name);
+	runner_conf_release(r->rc);
+	runner_conf_release(r->next_rc);
+	free(r->envp);
+	free(r->env_inst);
+	free(r->env_rid);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+runner_set_conf(struct runner *r, const struct runner_conf *rc, int restart)
+{
+	if (restart && (r->state == RS_STARTING || r->state == RS_RUNNING ||
+	    r->state == RS_STOPPING)) {
+		/* Taken at the next start, once the old process is gone. */
+		runner_conf_hold(rc);
+		runner_conf_release(r->next_rc);
+		r->next_rc = rc;
+		(void)runner_restart(r);
+		return;
 	}
+	runner_conf_hold(rc);
+	runner_conf_release(r->next_rc);
+	r->next_rc = NULL;
+	if (!restart && r->run != NULL && r->run->rc == r->rc) {
+		/* Only supervision keys differ: the live run takes them. */
+		runner_conf_hold(rc);
+		runner_conf_release(r->run->rc);
+		r->run->rc = rc;
+	}
+	runner_conf_release(r->rc);
+	r->rc = rc;
+	runner_env(r);
+	if (restart && rc->autostart && r->state != RS_BACKOFF)
+		(void)runner_start(r);
 }
 
 void
@@ -167,7 +254,7 @@ runners_autostart(void)
 	size_t	i;
 
 	for (i = 0; i < nrunners; i++)
-		if (runners[i].rc->autostart)
+		if (runners[i].in_use && runners[i].rc->autostart)
 			runner_start(&runners[i]);
 }
 
@@ -177,7 +264,8 @@ runner_by_name(const char *name)
 	size_t	i;
 
 	for (i = 0; i < nrunners; i++)
-		if (strcmp(runners[i].rc->name, name) == 0)
+		if (runners[i].in_use && !runners[i].removed &&
+		    strcmp(runners[i].rc->name, name) == 0)
 			return &runners[i];
 	return NULL;
 }
@@ -198,9 +286,16 @@ runner_start(struct runner *r)
 	pid_t		 pid;
 
 	if (r->state == RS_STARTING || r->state == RS_RUNNING ||
-	    r->state == RS_STOPPING || stopping_all)
+	    r->state == RS_STOPPING || stopping_all || r->removed)
 		return -1;
 	evtimer_del(&r->timer);
+	if (r->next_rc != NULL) {
+		/* A reload changed what this runner runs. */
+		runner_conf_release(r->rc);
+		r->rc = r->next_rc;
+		r->next_rc = NULL;
+		runner_env(r);
+	}
 	if (r->state == RS_FATAL)
 		r->start_failures = 0;	/* a fresh budget after giving up */
 	if ((run = run_begin(r, r->rc, child)) == NULL) {
@@ -397,6 +492,7 @@ runner_ended(struct runner *r, int status_known, int wstatus)
 	if (!run->ei.unreapable)
 		runner_leftover(r, run->pid);
 	runner_after_end(r, run, was == RS_STARTING);
+	runner_try_free(r);
 	runner_check_idle();
 }
 
@@ -516,15 +612,15 @@ runners_count(void)
 struct runner *
 runner_at(size_t i)
 {
-	return i < nrunners ? &runners[i] : NULL;
+	return i < nrunners && runners[i].in_use ? &runners[i] : NULL;
 }
 
 int
 runner_restart(struct runner *r)
 {
 	if (r->state == RS_STARTING || r->state == RS_RUNNING) {
+		runner_stop(r);		/* it clears any earlier restart */
 		r->restart_after_stop = 1;
-		runner_stop(r);
 		return 0;
 	}
 	if (r->state == RS_STOPPING) {
@@ -564,6 +660,8 @@ runners_stop_all(int force)
 	for (i = 0; i < nrunners; i++) {
 		struct runner *r = &runners[i];
 
+		if (!r->in_use)
+			continue;
 		runner_stop(r);
 		if (force && r->state == RS_STOPPING && r->run != NULL) {
 			r->run->ei.stop_escalated = 1;
@@ -584,7 +682,7 @@ runners_retry_fatal(void)
 	size_t	i;
 
 	for (i = 0; i < nrunners; i++)
-		if (runners[i].state == RS_FATAL) {
+		if (runners[i].in_use && runners[i].state == RS_FATAL) {
 			log_info("%s: retrying after FATAL", runners[i].rc->name);
 			runner_start(&runners[i]);
 		}
@@ -593,8 +691,9 @@ runners_retry_fatal(void)
 void
 runner_run_done(struct runner *r, struct run *run)
 {
-	(void)r;
 	(void)run;
+	if (r != NULL)
+		runner_try_free(r);
 	runner_check_idle();
 }
 

@@ -45,7 +45,10 @@ enum runner_state {
 struct run;
 
 struct runner {
-	const struct runner_conf *rc;
+	int			 in_use;	/* the slot holds a runner */
+	int			 removed;	/* by a reload: goes once stopped */
+	const struct runner_conf *rc;		/* held */
+	const struct runner_conf *next_rc;	/* held: for the next start */
 	enum runner_state	 state;
 	struct run		*run;		/* the live run, or NULL */
 	struct event		 timer;		/* the current state's timeout */
@@ -56,7 +59,8 @@ struct runner {
 	int			 restart_after_stop;
 	pid_t			 leftover;	/* group left by the last run */
 	struct event		 leftover_timer;
-	char			**envp;		/* built once at start-up */
+	char			**envp;		/* built with each conf */
+	char			*env_inst, *env_rid;
 	char			 env_run_id[128];
 	/* For the API and /metrics. */
 	uint64_t		 clean_ends, abnormal_ends;
@@ -67,9 +71,25 @@ struct runner {
 	char			 last_run_id[RUN_ID_MAX + 1];
 };
 
-/* Build the runner table from the config; start-up only. */
+/*
+ * Reserve max_runners slots and fill them from the config; start-up only.
+ * A runner never moves: a reload adds into free slots and frees the slot
+ * of a removed runner once it is stopped and reported.
+ */
 void		 runners_init(struct event_base *, const struct config *,
 		    void (*idle)(void));
+/* Reload: a new runner (STOPPED) in a free slot, or NULL when full. */
+struct runner	*runner_add(const struct runner_conf *);
+/* Reload: stop it with its ladder; its slot goes when that is done. */
+void		 runner_remove(struct runner *);
+/*
+ * Reload: the runner's new config.  With `restart` (keys that shape the
+ * process changed) a live process is stopped with its ladder and started
+ * again with it, and a stopped runner with autostart is started; without,
+ * the process goes on and takes the new supervision values.
+ */
+void		 runner_set_conf(struct runner *, const struct runner_conf *,
+		    int restart);
 /* runner_reclaim.c: a run has started; record it in <state_dir>/live. */
 void		 runner_record_live(const struct runner *, const struct run *);
 /*
@@ -81,6 +101,7 @@ void		 runners_reclaim(void);
 uint64_t	 runners_reclaimed(void);
 void		 runners_autostart(void);
 struct runner	*runner_by_name(const char *);
+/* Slots in use so far; runner_at() is NULL for a free one. */
 size_t		 runners_count(void);
 struct runner	*runner_at(size_t);
 /* Stop, then start again once stopped (the API's restart). */

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: ISC
  */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,16 @@
 static void	spawn_child(const struct runner_conf *, char *const [],
 		    const int [3]) LOG_NORETURN;
 static void	spawn_fail(const char *, const char *) LOG_NORETURN;
+
+static mode_t	spawn_umask;
+static int	spawn_umask_set;
+
+void
+spawn_set_umask(mode_t mode)
+{
+	spawn_umask = mode;
+	spawn_umask_set = 1;
+}
 
 /* Only async-signal-safe calls from here on: we are a forked copy. */
 static void
@@ -81,6 +92,8 @@ spawn_child(const struct runner_conf *rc, char *const envp[],
 		if (setuid(rc->uid) == -1)
 			spawn_fail("setuid to", rc->user);
 	}
+	if (spawn_umask_set)
+		(void)umask(spawn_umask);
 	execve(rc->exec_path, rc->argv, envp);
 	spawn_fail("exec", rc->exec_path);
 }

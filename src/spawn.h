@@ -5,8 +5,9 @@
  * crashtrail's terminal), default signal dispositions and an empty signal
  * mask, /dev/null on stdin, child[0] on stdout (-1: /dev/null), child[1] on
  * stderr and child[2] on fd SPAWN_EVENT_FD; every other descriptor of
- * crashtrail is close-on-exec.  Then it changes directory and user and
- * execs the resolved path.  If anything fails, the child says why on its
+ * crashtrail is close-on-exec.  Then it changes directory and user, takes
+ * back the umask crashtrail was started with (spawn_set_umask) and execs
+ * the resolved path.  If anything fails, the child says why on its
  * stderr (so it lands in the run's log and tail) and exits 127.
  */
 #ifndef SPAWN_H
@@ -18,6 +19,13 @@
 
 #define SPAWN_EVENT_FD	3
 #define SPAWN_EXEC_FAIL	127
+
+/*
+ * MODE is the umask crashtrail was started with (what umask(2) returned
+ * when crashtrail set its own): each runner gets it back before exec, so
+ * the daemon's umask never reaches the runners.
+ */
+void	spawn_set_umask(mode_t);
 
 /* Returns the child's pid (also its pgid), or -1 (logged) if fork fails. */
 pid_t	spawn_runner(const struct runner_conf *, char *const envp[],
