@@ -108,7 +108,21 @@ while :; do
 	fi
 	sleep 0.1
 done
-sleep 0.5	# let the stream clients take the last frames
+# The stream clients take the last frames: every tick and every death.
+got_all() {
+	for f in "$dir"/sse.*; do
+		[ "$(grep -c '"type":"tick"' "$f")" -eq 2000 ] &&
+		    [ "$(grep -c '^event: runner_failed$' "$f")" -eq "$failing" ] ||
+		    return 1
+	done
+}
+if [ "$nsse" -gt 0 ]; then
+	i=0
+	until got_all; do
+		sleep 0.05; i=$((i + 1))
+		[ $i -lt 200 ] || { echo "alloc_check: the stream clients did not get every tick and death in 10 s" >&2; exit 1; }
+	done
+fi
 stored=$(find "$dir/state" -name '*.stderr.log' -exec cat {} + | wc -c)
 kill -TERM "$pid"
 wait "$pid" || { echo "alloc_check: daemon exit status $?" >&2; exit 1; }

@@ -55,7 +55,9 @@ jq_py "$T/out" 'd["type"] == "deploy" and d["data"] == {"version": 7, "who": "a 
 # Follow: a new crash shows up on events -f.
 "$CRASHTRAIL" events -f --type runner_failed >"$T/follow" &
 fpid=$!
-sleep 0.5
+# It replays the ring first: the first crash's line says it is attached.
+wait_for 10 grep -q 'runner_failed .*abort' "$T/follow" ||
+    fail "events -f did not replay the first crash"
 curl -s --unix-socket "$CRASHTRAIL_SOCKET" -X POST http://localhost/v1/runners/abort/start >/dev/null
 wait_for 10 sh -c "[ \$(grep -c 'runner_failed .*abort' $T/follow) -ge 2 ]" || fail "events -f"
 kill "$fpid"

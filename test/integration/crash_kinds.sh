@@ -1,6 +1,9 @@
 # crash_kinds.sh -- real children that really crash, each classified, logged,
-# tailed and reported (or not, when clean).
+# tailed and reported (or not, when clean); under umask 077, every file
+# crashtrail makes is 0640 (the socket 0660) and every directory 0750,
+# while the runners keep the umask they were started under.
 . "$(dirname "$0")/lib.sh"
+umask 077
 C=$H/crasher
 conf=$T/c.conf
 collector "$conf"
@@ -20,6 +23,7 @@ runner wrap137 "/bin/sh -c '$C sleep & p=\$!; kill -KILL \$p; wait \$p; exit \$?
 runner badutf8 "$C badutf8"
 runner grandchild "$C grandchild" "stopwaitsecs = 5"
 runner listed "$C exit 42" "exitcodes = 0,42"
+runner mask "/bin/sh -c 'umask >&2; : >$T/runner-made; exit 0'"
 
 start_daemon "$conf"
 for r in segv selfkill abort exit3 nonl wrap137 badutf8 grandchild; do
@@ -38,6 +42,12 @@ wait_for 10 log_has 'exit0: run .* ended: exitcode=0 (clean)' ||
     fail "exit0 not logged as clean"
 wait_for 10 log_has 'listed: run .* ended: exitcode=42 (clean)' ||
     fail "exitcode listed in exitcodes not clean"
+wait_for 10 log_has 'mask: run .* ended: exitcode=0 (clean)' ||
+    fail "mask runner did not end"
+[ "$(cat "$T"/state/runner_log/default/mask/*.stderr.log)" = 0077 ] ||
+    fail "the runner's umask: $(cat "$T"/state/runner_log/default/mask/*.stderr.log), want 0077"
+[ "$(stat -c %a "$T/runner-made")" = 600 ] ||
+    fail "a runner's file is $(stat -c %a "$T/runner-made"), want 600 (its umask 077)"
 
 python3 - "$T/state/runner_log/default" <<'PY' || fail "report checks"
 import hashlib, json, os, sys
@@ -88,12 +98,20 @@ for clean in ("exit0", "listed"):
     d = os.path.join(root, clean)
     assert not [x for x in os.listdir(d) if x.endswith(".death.json")], clean
     assert open(one(clean, ".stderr.log"), "rb").read().startswith(b"crasher exit")
-for r in os.listdir(root):
-    for f in os.listdir(os.path.join(root, r)):
-        st = os.stat(os.path.join(root, r, f))
-        assert st.st_mode & 0o777 == 0o640, (f, oct(st.st_mode))
-    assert os.stat(os.path.join(root, r)).st_mode & 0o777 == 0o750
 print("all reports check out")
+# Everything crashtrail made under state_dir, whatever the umask (077).
+import stat
+state = os.path.dirname(os.path.dirname(root))
+n = 0
+for d, dirs, files in os.walk(state):
+    assert os.stat(d).st_mode & 0o7777 == 0o750, (d, oct(os.stat(d).st_mode))
+    for f in files:
+        p = os.path.join(d, f)
+        st = os.lstat(p)
+        want = 0o660 if stat.S_ISSOCK(st.st_mode) else 0o640
+        assert st.st_mode & 0o7777 == want, (p, oct(st.st_mode))
+        n += 1
+print("modes of %d files and their directories check out" % n)
 PY
 stop_daemon
 [ "$DRC" -eq 0 ] || fail "daemon exit status $DRC"

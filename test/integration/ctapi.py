@@ -8,10 +8,53 @@ restart_chaos.py), which run from this directory.
       one request with Connection: close -> (status, body bytes)
   Stream(sock, query="", last_id=None, ...)
       one SSE client of /telemetry/stream; feed(bytes) turns what was
-      received into frames (id, event, data), data decoded from JSON
+      received into frames (id, event, data), data decoded from JSON;
+      attached() waits for the response's head: from then on the daemon
+      has it and sends it every event
+  poll(what, fn, timeout=10)
+      wait for a condition, not for time: FN's first truthy answer,
+      asked every 50 ms; Timeout (an AssertionError) naming WHAT when
+      TIMEOUT seconds pass first
+  holds(what, fn, secs)
+      for a "nothing happens" check, where no later event can say so:
+      FN must stay truthy for all of SECS (asked every 50 ms); Timeout
+      at its first falsy answer
 """
 import json
 import socket
+import time
+
+
+class Timeout(AssertionError):
+    """A condition that poll() waited for did not come (or one that
+    holds() watched stopped holding)."""
+
+
+def poll(what, fn, timeout=10, every=0.05):
+    """FN's first truthy answer, asked until TIMEOUT seconds pass; then
+    Timeout("timed out after TIMEOUT s waiting for WHAT")."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > end:
+            raise Timeout("timed out after %g s waiting for %s"
+                          % (timeout, what))
+        time.sleep(every)
+
+
+def holds(what, fn, secs, every=0.05):
+    """FN stays truthy for SECS seconds, or Timeout("WHAT stopped
+    holding after N s")."""
+    start = time.monotonic()
+    while True:
+        if not fn():
+            raise Timeout("%s stopped holding after %.2f s"
+                          % (what, time.monotonic() - start))
+        if time.monotonic() - start >= secs:
+            return
+        time.sleep(every)
 
 
 def request(sock, method, path, body=b"", headers=None, timeout=10):
@@ -90,6 +133,30 @@ class Stream:
                 out.append((f.get("id"), f.get("event"),
                             json.loads(f["data"])))
         return out
+
+    def attached(self, timeout=10):
+        """Read until the response's head is in (the daemon sends it when
+        it attaches the client: every later event will reach it), and
+        return the frames that came with it, if any."""
+        frames = []
+        end = time.monotonic() + timeout
+        old = self.s.gettimeout()
+        try:
+            while self.head is None:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise Timeout("timed out after %g s waiting for the "
+                                  "stream's head" % timeout)
+                self.s.settimeout(left)
+                try:
+                    b = self.s.recv(65536)
+                except socket.timeout:
+                    continue
+                assert b, "stream closed before its head"
+                frames += self.feed(b)
+        finally:
+            self.s.settimeout(old)
+        return frames
 
     def close(self):
         self.s.close()

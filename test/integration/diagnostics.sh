@@ -49,8 +49,10 @@ for r in metal metalbare metaloom ring cuda xid py segv rust gopanic heap custom
 done
 wait_for 10 log_has 'clean: run .* ended: exitcode=0 (clean)' || fail "clean"
 rss() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' /proc/$DPID/status; }
-wait_for 10 sh -c "ls $T/state/runner_log/default/noise/*.stderr.log" || fail "noise did not start"
-sleep 1
+# "before" once the flood is under way (32 MiB stored): the buffers it
+# goes through, reserved at start-up, are touched by then.
+wait_for 30 sh -c "[ \$(stat -c %s $T/state/runner_log/default/noise/*.stderr.log) -ge 33554432 ]" ||
+    fail "noise did not start its flood"
 before=$(rss)
 wait_for 120 reports_of noise || fail "noise runner did not finish"
 after=$(rss)

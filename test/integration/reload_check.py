@@ -160,8 +160,14 @@ assert "crashtrail.conf:%d:" % sum(1 for _ in open(CONF)) in r.stderr, \
 code, body = ctapi.request(SOCK, "POST", "/v1/reload")
 j = json.loads(body)
 assert code == 400 and j["code"] == "INVALID_PARAMS" and j["errors"], j
+def refusals():
+    return open(T + "/daemon.log", errors="replace").read().count(
+        "refused, nothing changed")
+
+
+n = refusals()
 os.kill(PID, signal.SIGHUP)
-time.sleep(0.3)
+until("the SIGHUP reload refused", lambda: refusals() > n)
 assert pids() == pids_ok, (pids_ok, pids())
 assert "x" not in runners()
 print("refused:", r.stderr.strip().splitlines()[1])

@@ -46,16 +46,16 @@ def start():
     lf = open(os.path.join(DIR, "daemon.log"), "ab")
     daemon = subprocess.Popen([CT, "run", "-c", CONF], stdout=lf, stderr=lf)
     lf.close()
-    end = time.time() + 30
-    while time.time() < end:
+
+    def answers():
         try:
-            st, _ = request("GET", "/v1/status", timeout=2)
-            if st == 200:
-                return
+            return request("GET", "/v1/status", timeout=2)[0] == 200
         except OSError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit("daemon did not answer after start")
+            return False
+    try:
+        ctapi.poll("the daemon to answer after its start", answers, 30)
+    except ctapi.Timeout as e:
+        raise SystemExit(str(e))
 
 
 def kill9():
@@ -193,7 +193,19 @@ try:
             (k + 1, len(runs)))
         time.sleep(random.uniform(0, 0.5))
         start()
-    time.sleep(2)
+
+    # The last start settles: every run left behind reported, each long
+    # runner in one group again.  (Not an error here if it does not come:
+    # the checks below then say what is missing.)
+    def settled():
+        g = runner_groups()
+        return left_behind <= restarted_runs and \
+            all(len(g.get(r, ())) == 1 for r in RUNNERS if r[:5] != "crash") \
+            and all(len(v) == 1 for v in g.values())
+    try:
+        ctapi.poll("the last start to settle", settled, 20)
+    except ctapi.Timeout as e:
+        log(str(e))
     # Everything the journal holds, by paging /v1/events.
     journal = []
     nxt = 0
@@ -204,9 +216,11 @@ try:
         if d["next_seq"] == nxt or not d["events"]:
             break
         nxt = d["next_seq"]
-    end = time.time() + 10
-    while journal and (last_id[0] or 0) < journal[-1] and time.time() < end:
-        time.sleep(0.05)
+    try:
+        ctapi.poll("the client to catch up with the journal", lambda:
+                   not journal or (last_id[0] or 0) >= journal[-1], 10)
+    except ctapi.Timeout as e:
+        log(str(e))         # the missed events are listed below
     stop_client.set()
     cl.join(5)
     stop_monitor.set()

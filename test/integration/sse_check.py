@@ -26,13 +26,17 @@ def post_event(i, pad=0):
 
 
 class Stream(ctapi.Stream):
-    """One SSE client; read() returns (id, event, data) frames as they come."""
+    """One SSE client, attached when made (its head is in: the daemon
+    sends it every later event); read() returns (id, event, data) frames
+    as they come, first those that came with the head."""
 
     def __init__(self, query="", last_id=None, rcvbuf=None):
         ctapi.Stream.__init__(self, SOCK, query, last_id, rcvbuf=rcvbuf)
+        self.pending = self.attached()
 
     def read(self, n, timeout=10):
-        got, end = [], time.time() + timeout
+        got, self.pending = self.pending, []
+        end = time.time() + timeout
         self.s.settimeout(0.5)
         while len(got) < n and time.time() < end:
             try:
@@ -57,7 +61,6 @@ def status():
 
 # 1. A crash reaches a connected stream as runner_failed with the tail.
 a = Stream()
-time.sleep(0.2)
 st, _ = request("POST", "/v1/runners/crash/start")
 assert st == 200
 frames = a.read(2)
@@ -73,7 +76,6 @@ print("1: runner_failed frame ok, seq", d["seq"])
 
 # 2. Resume with Last-Event-ID: nothing lost, nothing repeated.
 b = Stream("?type=tick")
-time.sleep(0.1)
 first = [post_event(i) for i in range(10)]
 got = b.read(10)
 b.close()
@@ -109,7 +111,7 @@ for cl in clients:
     cl.s.setblocking(False)
     sel.register(cl.s, selectors.EVENT_READ, cl)
 stuck = Stream(rcvbuf=4096)
-counts = {id(cl): 0 for cl in clients}
+counts = {id(cl): len(cl.pending) for cl in clients}
 
 
 def pump(seconds):
@@ -124,7 +126,16 @@ def pump(seconds):
             counts[id(key.data)] += len(key.data.feed(data))
 
 
-time.sleep(0.5)
+def pump_until(what, cond, timeout=30):
+    """Read the clients until COND holds (ctapi.poll's deadline)."""
+    ctapi.poll(what, lambda: pump(0.05) or cond(), timeout, every=0)
+
+
+def sse_settled():
+    st = status()["sse"]
+    return st if st["cut"] >= 1 and st["clients"] == 200 else None
+
+
 # Warm-up: the client slots' buffers are reserved at start-up but touched
 # lazily, so the first burst brings them in (bounded by max_clients x
 # buffer).  From then on memory must not grow, however much flows.
@@ -133,15 +144,17 @@ for i in range(1000):
     post_event(i, pad=1000)
     if i % 50 == 0:
         pump(0.01)
-pump(1.0)
+pump_until("every reader's 1000 warm-up frames",
+           lambda: min(counts.values()) >= 1000)
 before = rss_kib()
 for i in range(3000):
     post_event(i, pad=1000)
     if i % 50 == 0:
         pump(0.01)
-pump(2.0)
+pump_until("every reader's 4000 frames",
+           lambda: min(counts.values()) >= 4000)
 after = rss_kib()
-st = status()["sse"]
+st = ctapi.poll("the non-reader cut and 200 readers left", sse_settled)
 print("4: rss at start %d KiB, after warm-up %d KiB, after 3000 more events "
       "%d KiB; clients %d, cut %d" % (start, before, after, st["clients"],
                                        st["cut"]))

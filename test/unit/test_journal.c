@@ -694,7 +694,7 @@ test_fsize_limit(void)
 	journal_close();
 }
 
-/* ENOSPC from a small tmpfs; needs root and mount(8), else SKIP. */
+/* ENOSPC from a small tmpfs; needs root and mount(8), else CHECK_SKIP. */
 static void
 test_enospc(void)
 {
@@ -710,7 +710,8 @@ test_enospc(void)
 	    "'%s' 2>/dev/null", mnt) >= (int)sizeof(cmd))
 		abort();
 	if (geteuid() != 0 || mkdir(mnt, 0700) == -1 || system(cmd) != 0) {
-		printf("SKIP test_enospc: cannot mount a tmpfs (not root?)\n");
+		CHECK_SKIP("cannot mount a tmpfs (not root?): ENOSPC is not "
+		    "checked");
 		return;
 	}
 	pjoin(dir, mnt, "journal");

@@ -218,8 +218,11 @@ python_parses(const char *doc, size_t n)
 {
 	FILE	*p;
 
-	if (!have_python)
+	if (!have_python) {
+		CHECK_SKIP("python3 not found: JSON not checked by a real "
+		    "parser");
 		return 1;
+	}
 	p = popen("python3 -c 'import json,sys; "
 	    "json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'", "w");
 	if (p == NULL)
