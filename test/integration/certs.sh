@@ -41,3 +41,26 @@ make_test_certs() {
 	cert wrongca ca2 "DNS:localhost,DNS:127.0.0.1,IP:127.0.0.1"
 	cert wronghost ca "DNS:wrong.example"
 }
+
+# start_upload_server: the test CA and certificates, then upload_server.py
+# on them (state in $S = $T/server, its log in $T/server.log); sets SPID,
+# PORT and CTL, and stop_upload_server (called by lib.sh's cleanup through
+# CLEANUP_HOOK=stop_upload_server, or by a test's own hook) stops it.
+start_upload_server() {
+	command -v python3 >/dev/null || skip "needs python3"
+	make_test_certs
+	S=$T/server
+	mkdir -p "$S"
+	python3 "$(dirname "$0")/upload_server.py" "$C" "$S" \
+	    2>"$T/server.log" &
+	SPID=$!
+	wait_for 10 test -f "$S/ports" ||
+	    fail "upload server did not start: $(cat "$T/server.log")"
+	. "$S/ports"
+}
+
+stop_upload_server() {
+	[ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null
+	[ -n "${SPID:-}" ] && wait "$SPID" 2>/dev/null
+	SPID=
+}

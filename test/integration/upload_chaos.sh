@@ -20,25 +20,14 @@
 
 command -v python3 >/dev/null || skip "needs python3"
 HERE=$(cd "$(dirname "$0")" && pwd)
-SPID=
 CLEANUP_HOOK=stop_server
 stop_server() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-	[ -n "$SPID" ] && wait "$SPID" 2>/dev/null
-	SPID=
+	stop_upload_server
 	if [ -n "${UPLOAD_CHAOS_KEEP:-}" ]; then
 		rm -rf "$UPLOAD_CHAOS_KEEP" && cp -a "$T" "$UPLOAD_CHAOS_KEEP"
 	fi
 }
-
-make_test_certs
-S=$T/server
-mkdir -p "$S"
-python3 "$HERE/upload_server.py" "$C" "$S" 2>"$T/server.log" &
-SPID=$!
-wait_for 10 test -f "$S/ports" ||
-    fail "upload server did not start: $(cat "$T/server.log")"
-. "$S/ports"
+start_upload_server
 
 # Two configurations of the same runners: "chaos" restarts them after
 # every abnormal end; "final" starts nothing, so the last daemon only

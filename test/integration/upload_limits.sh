@@ -18,20 +18,8 @@
 
 command -v python3 >/dev/null || skip "needs python3"
 HERE=$(cd "$(dirname "$0")" && pwd)
-SPID=
-CLEANUP_HOOK=stop_server
-stop_server() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null
-	[ -n "$SPID" ] && wait "$SPID" 2>/dev/null
-	SPID=
-}
-make_test_certs
-S=$T/server
-mkdir -p "$S"
-python3 "$HERE/upload_server.py" "$C" "$S" 2>"$T/server.log" &
-SPID=$!
-wait_for 10 test -f "$S/ports" || fail "upload server did not start"
-. "$S/ports"
+CLEANUP_HOOK=stop_upload_server
+start_upload_server
 L=$HERE/upload_limits.py
 
 # conf FILE [collector lines]: the runners are started by the test.
