@@ -338,15 +338,18 @@ run_report(struct run *run, int hashed)
 	struct upload_src src = { run->base, run->id, run->rc->instance_id,
 			    run->rc->name, run->ei.cause,
 			    run->hashed ? run->digest.hex : NULL,
-			    run->hashed ? run->digest.size : 0 };
+			    run->hashed ? run->digest.size : 0, 0 };
 	int		ok;
 
 	/* The logs' jobs go to the spool before the report (upload.h). */
 	if (hashed != 1)
 		upload_run_ended(&src, 1u << SPOOL_STDERR | 1u << SPOOL_STDOUT);
 	ok = report_write(run, run->hashed) == 0;
-	if (ok && hashed != 1)
+	if (ok && hashed != 1) {
+		/* Hashed once its record is on disk: after the rename. */
+		src.report_size = run->report_size;
 		upload_run_ended(&src, 1u << SPOOL_REPORT);
+	}
 	if (ok) {
 		run->report_written = 1;
 		if (run->store != NULL) {

@@ -487,8 +487,11 @@ upload_run_ended(const struct upload_src *src, unsigned files)
 		n = snprintf(rec.path, sizeof(rec.path), "%s%s", src->base,
 		    logstore_suffix(f == SPOOL_STDERR ? LS_STDERR :
 		    f == SPOOL_STDOUT ? LS_STDOUT : LS_REPORT));
-		if (n < 0 || (size_t)n >= sizeof(rec.path) ||
-		    stat(rec.path, &st) == -1 || st.st_size == 0)
+		if (n < 0 || (size_t)n >= sizeof(rec.path))
+			continue;
+		if (f == SPOOL_REPORT && src->report_size > 0)
+			st.st_size = (off_t)src->report_size;
+		else if (stat(rec.path, &st) == -1 || st.st_size == 0)
 			continue;		/* nothing to send */
 		if (up_has_job(rec.path))
 			continue;	/* a recovery finding a job of the run */

@@ -56,6 +56,11 @@ struct upload_src {
 	const char	*run_id, *instance_id, *runner_id, *cause;
 	const char	*stderr_sha256;	/* of the stderr log, or NULL */
 	uint64_t	 stderr_size;
+	/*
+	 * The report just handed to the helper (its rename may not be done
+	 * yet, so it is not looked for on disk), or 0: look for it.
+	 */
+	uint64_t	 report_size;
 };
 
 struct upload_stats {

@@ -142,4 +142,22 @@ def full():
     print("full: 2 oldest waiting jobs dropped and reported; 3 stored")
 
 
-{"hourly": hourly, "swept": swept, "full": full}[sys.argv[1]]()
+def files():
+    rid = run_once("three")
+    paths = [p for p in glob.glob(T + "/state/runner_log/*/three/*")
+             if rid_to_ts(rid) in p]
+    want = {}
+    for suffix in (".stderr.log", ".stdout.log", ".death.json"):
+        p = [x for x in paths if x.endswith(suffix)]
+        assert len(p) == 1, (suffix, paths)
+        want[suffix] = hashlib.sha256(open(p[0], "rb").read()).hexdigest()
+    until("three files stored", lambda: all(
+        h in ctl("GET", "/state")["objects"] for h in want.values()))
+    up = [e["data"]["file"] for e in events("upload_succeeded")
+          if e["run_id"] == rid]
+    assert sorted(up) == ["report", "stderr", "stdout"], up
+    print("files: stderr, stdout and the report stored, hashes match")
+
+
+{"hourly": hourly, "swept": swept, "full": full,
+ "files": files}[sys.argv[1]]()

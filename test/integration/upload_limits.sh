@@ -10,6 +10,8 @@
 #     oldest job not in flight is dropped for each new one, reported as a
 #     final upload_failed and counted; once the server answers again the
 #     three kept jobs are stored.
+#  5. upload_files = stderr, stdout, report sends all three, each with the
+#     SHA-256 of its stored bytes.
 #  4. telemetry = on without a URL is a config error (78) naming the key;
 #     CRASHTRAIL_TELEMETRY_API_URL supplies it; --telemetry turns uploads
 #     on; `crashtrail status` prints the uploads line.
@@ -71,6 +73,20 @@ start_daemon "$T/b.conf"
 log_has 'upload: on, .*; 3 jobs resumed' || fail "sweep: $(grep upload: "$T/daemon.log")"
 python3 "$L" swept "$T" "$CTL" || fail "swept jobs"
 [ -f "$T/state/spool/1-x.stderr.job.bad" ] || fail "bad record not set aside"
+stop_daemon
+
+# 5. upload_files = stderr, stdout, report: the three files of a run, the
+# report hashed once its rename is done.
+conf "$T/f.conf" "telemetry = on" "upload_files = stderr, stdout, report"
+cat >>"$T/f.conf" <<EOC
+[runner:three]
+command = /bin/sh -c 'echo to stdout; echo to stderr >&2; exit 3'
+autostart = no
+autorestart = never
+startsecs = 0
+EOC
+start_daemon "$T/f.conf"
+python3 "$L" files "$T" "$CTL" || fail "three files"
 stop_daemon
 
 # 3. A full spool.
