@@ -40,4 +40,11 @@ int		 platform_proc_start(pid_t pid, uint64_t *start);
  */
 int		 platform_group_alive(pid_t pgid);
 
+/*
+ * Give the memory the C library holds free back to the system (after a
+ * reload freed a config value): glibc's malloc_trim(); a no-op where the
+ * allocator returns memory by itself.
+ */
+void		 platform_trim_heap(void);
+
 #endif /* PLATFORM_H */

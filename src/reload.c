@@ -12,6 +12,7 @@
 #include "json.h"
 #include "log.h"
 #include "logstore.h"
+#include "platform.h"
 #include "reload.h"
 #include "runner.h"
 
@@ -359,6 +360,8 @@ rl_apply(struct config *new, const struct reload_result *res)
 
 		(void)events_emit(&m, rl_event_data, res);
 	}
+	/* What the old value held goes back to the system. */
+	platform_trim_heap();
 	reload_result_line(res, line, sizeof(line));
 	log_info("reloaded %s: %s", rl_live->path, line);
 }

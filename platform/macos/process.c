@@ -72,3 +72,9 @@ platform_group_alive(pid_t pgid)
 			return 1;
 	return 0;
 }
+
+/* macOS's allocator gives free pages back by itself (madvise). */
+void
+platform_trim_heap(void)
+{
+}
