@@ -1,5 +1,6 @@
 # quota.sh -- the per-file cap keeps an exact prefix, and the log_dir quota
-# prunes the oldest runs' files first, never the live run's.
+# prunes the oldest runs' files first, never the live run's: every run
+# pruned is older than every run kept, and a pruned run leaves no file.
 . "$(dirname "$0")/lib.sh"
 conf=$T/c.conf
 collector "$conf" "log_quota_bytes = 400K"
@@ -28,6 +29,23 @@ assert s["runner_id"] == "big" and s["data"]["reason"].startswith("per-file cap"
 PY
 stop_daemon
 log_has 'pruned ' || fail "nothing was pruned"
+python3 - "$T/daemon.log" "$T/state/runner_log/default/big" <<'PY' || fail "pruned the wrong runs"
+import os, re, sys
+pruned = [os.path.basename(m) for m in
+          re.findall(r" pruned (\S+) \(\d+ bytes\)", open(sys.argv[1]).read())]
+files = os.listdir(sys.argv[2])
+kept = sorted({f.split(".")[0] for f in files})
+assert pruned and kept, (pruned, kept)
+assert len(set(pruned)) == len(pruned), "a run pruned twice"
+assert not set(pruned) & set(kept), ("a pruned run left files",
+                                     set(pruned) & set(kept))
+# The names are UTC times: oldest first means every pruned one sorts
+# before every kept one (and the pruned went in that order).
+assert pruned == sorted(pruned), pruned
+assert max(pruned) < min(kept), ("a newer run pruned before an older one",
+                                 max(pruned), min(kept))
+print(len(pruned), "oldest runs pruned,", len(kept), "kept")
+PY
 total=$(find "$T/state/runner_log" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 [ "$total" -le 409600 ] || fail "log_dir holds $total bytes, over the 400K quota"
 python3 - "$T/state/runner_log/default/big" <<'PY' || fail "cap checks"

@@ -185,6 +185,7 @@ test_spool(void)
 	BAD("size=1234\n", "size=1234\nsize=1\n");
 	BAD("cause=", "colour=");
 	BAD("instance_id=d\n", "");
+	BAD("created=1796155552\n", "");
 	BAD("cause=signal=SIGKILL oom\n", "cause signal\n");
 #undef BAD
 
