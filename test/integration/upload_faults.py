@@ -599,6 +599,9 @@ def s_down(ctx):
             return False
         except ConnectionRefusedError:
             return True
+        except OSError:
+            # Reset or timed out while it shuts down: not gone yet.
+            return False
     poll("the server's exit", 10, gone)
     ctx.server_up = False
     run = upload(ctx, "down")
