@@ -87,6 +87,16 @@ startsecs = 0
 EOC
 start_daemon "$T/f.conf"
 python3 "$L" files "$T" "$CTL" || fail "three files"
+# The upload metrics exist only with uploads on: checked here.
+curl -s --unix-socket "$T/state/crashtrail.sock" http://localhost/metrics \
+    >"$T/metrics" || fail "GET /metrics"
+grep -q '^crashtrail_upload_succeeded_total [1-9]' "$T/metrics" ||
+    fail "no upload metrics: $(grep upload "$T/metrics" | head -3)"
+grep -q '^crashtrail_upload_attempt_failures_total{class="tls"} 0$' \
+    "$T/metrics" || fail "upload failure classes missing"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/metrics" || fail "promtool check metrics"
+fi
 stop_daemon
 
 # 3. A full spool.
