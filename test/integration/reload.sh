@@ -20,7 +20,7 @@ talk="/bin/sh -c 'echo started \$\$ >&2; while :; do echo tick >&2; sleep 0.2; d
 diag="/bin/sh -c 'while [ ! -e $T/go ]; do sleep 0.05; done; echo OLDPATTERN here >&2; echo NEWPATTERN here >&2; exit 3'"
 # A small event ring, full early: a filling ring (pages touched as events
 # arrive) would look like growth in the RSS check.
-collector "$T/one.conf" "max_runners = 8" "event_ring_bytes = 64K" \
+collector "$T/one.conf" "max_runners = 8" "event_ring = 256" "event_ring_bytes = 64K" \
     "event_max_bytes = 8K"
 {
 	runner a "$talk" "stopwaitsecs = 1"
@@ -30,7 +30,7 @@ collector "$T/one.conf" "max_runners = 8" "event_ring_bytes = 64K" \
 	runner dg "$diag" "autorestart = never"
 	printf '[diagnostic:old-one]\nmatch = OLDPATTERN\nsummary = the old one\n'
 } >>"$T/one.conf"
-collector "$T/two.conf" "max_runners = 8" "event_ring_bytes = 64K" \
+collector "$T/two.conf" "max_runners = 8" "event_ring = 256" "event_ring_bytes = 64K" \
     "event_max_bytes = 8K" "log_level = warn" "max_runs = 200"
 {
 	runner b "$talk --changed"
