@@ -9,6 +9,7 @@
 #include "events.h"
 #include "json.h"
 #include "log.h"
+#include "ring.h"
 #include "timefmt.h"
 
 struct ev_slot {
@@ -20,9 +21,7 @@ struct ev_slot {
 
 static struct ev_slot	*ev_slots;
 static size_t		 ev_nslots;
-static char		*ev_bytes;
-static size_t		 ev_cap;	/* power of two */
-static uint64_t		 ev_head;	/* bytes ever stored */
+static struct ring	 ev_bytes;	/* the envelopes, back to back */
 static uint64_t		 ev_last;	/* last seq assigned */
 static uint64_t		 ev_first;	/* oldest seq stored */
 static char		*ev_scratch;	/* one envelope being built */
@@ -42,12 +41,11 @@ void
 events_init(size_t slots, size_t bytes, size_t max_record)
 {
 	ev_nslots = slots;
-	ev_cap = bytes;
 	ev_max = max_record < bytes ? max_record : bytes;
 	ev_slots = calloc(slots, sizeof(*ev_slots));
-	ev_bytes = malloc(bytes);
+	ring_init(&ev_bytes, malloc(bytes), bytes);
 	ev_scratch = malloc(ev_max);
-	if (ev_slots == NULL || ev_bytes == NULL || ev_scratch == NULL)
+	if (ev_slots == NULL || ev_bytes.buf == NULL || ev_scratch == NULL)
 		fatal("%s", __func__);
 }
 
@@ -123,11 +121,11 @@ static void
 events_store(uint64_t seq, const char *type, const char *p, size_t len)
 {
 	struct ev_slot	*s;
-	size_t		 off, n;
 
 	while (ev_first != 0 && ev_first <= ev_last &&
 	    (ev_last - ev_first + 1 >= ev_nslots ||
-	    ev_head + len - ev_slots[ev_first % ev_nslots].off > ev_cap)) {
+	    ev_bytes.head + len - ev_slots[ev_first % ev_nslots].off >
+	    ev_bytes.cap)) {
 		ev_first++;
 		ev_nevicted++;
 	}
@@ -135,14 +133,10 @@ events_store(uint64_t seq, const char *type, const char *p, size_t len)
 		ev_first = seq;
 	s = &ev_slots[seq % ev_nslots];
 	s->seq = seq;
-	s->off = ev_head;
+	s->off = ev_bytes.head;
 	s->len = (uint32_t)len;
 	snprintf(s->type, sizeof(s->type), "%s", type);
-	off = (size_t)(ev_head & (ev_cap - 1));
-	n = ev_cap - off < len ? ev_cap - off : len;
-	memcpy(ev_bytes + off, p, n);
-	memcpy(ev_bytes, p + n, len - n);
-	ev_head += len;
+	ring_put(&ev_bytes, p, len);
 	ev_last = seq;
 }
 
@@ -207,19 +201,18 @@ int
 events_get(uint64_t seq, struct ev_view *v)
 {
 	const struct ev_slot	*s;
-	size_t			 off;
+	const unsigned char	*p1;
 
 	if (seq == 0 || ev_first == 0 || seq < ev_first || seq > ev_last)
 		return -1;
 	s = &ev_slots[seq % ev_nslots];
 	if (s->seq != seq)	/* a seq restored without its record */
 		return -1;
-	off = (size_t)(s->off & (ev_cap - 1));
+	ring_span(&ev_bytes, s->off, s->len, &p1, &v->n1);
 	v->seq = seq;
 	v->type = s->type;
-	v->p1 = ev_bytes + off;
-	v->n1 = ev_cap - off < s->len ? ev_cap - off : s->len;
-	v->p2 = ev_bytes;
+	v->p1 = (const char *)p1;
+	v->p2 = (const char *)ev_bytes.buf;
 	v->n2 = s->len - v->n1;
 	return 0;
 }

@@ -142,7 +142,7 @@ report_json(struct jw *w, const struct run *run, int hashed)
 	jw_uint(w, "lines", tail_nlines(&run->tail));
 	jw_uint(w, "bytes", len);
 	jw_uint(w, "max_lines", run->tail.maxlines);
-	jw_uint(w, "max_bytes", run->tail.cap);
+	jw_uint(w, "max_bytes", run->tail.r.cap);
 	jw_strn(w, "text", report_tail, len);
 	jw_obj_end(w);
 	jw_obj_end(w);

@@ -166,7 +166,7 @@ run_holds_runner(const struct runner *r)
 static void
 run_reset(struct run *run)
 {
-	unsigned char	*tailmem = run->tail.buf;
+	unsigned char	*tailmem = run->tail.r.buf;
 
 	/* The last run's references: its config and its catalogue. */
 	diag_run_release(&run->diag);

@@ -147,9 +147,9 @@ run_match_tail(struct run *run)
 		return;
 	(void)tail_window(&run->tail, &start);
 	from = start > run->diag_upto ? start : run->diag_upto;
-	if (from >= run->tail.head)
+	if (from >= run->tail.r.head)
 		return;
-	got = tail_copy(&run->tail, run_tailbuf, (size_t)(run->tail.head -
+	got = tail_copy(&run->tail, run_tailbuf, (size_t)(run->tail.r.head -
 	    from));
 	/* The window starts a line; a later point may not. */
 	diag_resync(&run->diag, from == start);
@@ -239,7 +239,7 @@ static size_t
 run_tail_load(struct run *run)
 {
 	uint64_t	size = run->log_err.size, from;
-	size_t		cap = run->tail.cap, len;
+	size_t		cap = run->tail.r.cap, len;
 	ssize_t		got;
 	int		fd;
 
@@ -260,7 +260,7 @@ run_tail_load(struct run *run)
 		    run->rc->name, run->id, run->log_err.path);
 		return 0;
 	}
-	run->tail.head = from;
+	run->tail.r.head = from;
 	tail_put(&run->tail, run_tailbuf, len);
 	if (from > 0) {
 		memmove(run_tailbuf, run_tailbuf + 1, len - 1);

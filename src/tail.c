@@ -6,7 +6,7 @@
 
 #include "tail.h"
 
-#define AT(t, pos)	((t)->buf[(pos) & ((t)->cap - 1)])
+#define AT(t, pos)	ring_at(&(t)->r, (pos))
 
 static uint64_t	tail_oldest(const struct tail *);
 static int	tail_find_back(const struct tail *, uint64_t, uint64_t,
@@ -17,8 +17,7 @@ static int	tail_find_fwd(const struct tail *, uint64_t, uint64_t,
 void
 tail_init(struct tail *t, unsigned char *buf, size_t cap, size_t maxlines)
 {
-	t->buf = buf;
-	t->cap = cap;
+	ring_init(&t->r, buf, cap);
 	t->maxlines = maxlines;
 	tail_reset(t);
 }
@@ -26,39 +25,30 @@ tail_init(struct tail *t, unsigned char *buf, size_t cap, size_t maxlines)
 void
 tail_reset(struct tail *t)
 {
-	t->head = 0;
+	t->r.head = 0;
 	t->edge_nl = 1;
 }
 
 static uint64_t
 tail_oldest(const struct tail *t)
 {
-	return t->head > t->cap ? t->head - t->cap : 0;
+	return ring_oldest(&t->r);
 }
 
 void
 tail_put(struct tail *t, const void *data, size_t len)
 {
 	const unsigned char	*p = data;
-	size_t			 off, n;
+	size_t			 cap = t->r.cap;
 
 	if (len == 0)
 		return;
 	/* Note the byte that will sit just before the oldest one kept. */
-	if (len > t->cap)
-		t->edge_nl = p[len - t->cap - 1] == '\n';
-	else if (t->head + len > t->cap)
-		t->edge_nl = AT(t, t->head + len - t->cap - 1) == '\n';
-	if (len > t->cap) {
-		t->head += len - t->cap;
-		p += len - t->cap;
-		len = t->cap;
-	}
-	off = (size_t)(t->head & (t->cap - 1));
-	n = t->cap - off < len ? t->cap - off : len;
-	memcpy(t->buf + off, p, n);
-	memcpy(t->buf, p + n, len - n);
-	t->head += len;
+	if (len > cap)
+		t->edge_nl = p[len - cap - 1] == '\n';
+	else if (t->r.head + len > cap)
+		t->edge_nl = AT(t, t->r.head + len - cap - 1) == '\n';
+	ring_put(&t->r, p, len);
 }
 
 /*
@@ -100,21 +90,21 @@ tail_window(const struct tail *t, uint64_t *startp)
 	uint64_t	oldest = tail_oldest(t), start, nl;
 	size_t		need;
 
-	*startp = t->head;
-	if (t->head == 0 || t->maxlines == 0)
+	*startp = t->r.head;
+	if (t->r.head == 0 || t->maxlines == 0)
 		return 0;
 	/* A complete last line ends in a newline that does not count. */
-	need = AT(t, t->head - 1) == '\n' ? t->maxlines + 1 : t->maxlines;
-	if (tail_find_back(t, oldest, t->head, need, &nl))
+	need = AT(t, t->r.head - 1) == '\n' ? t->maxlines + 1 : t->maxlines;
+	if (tail_find_back(t, oldest, t->r.head, need, &nl))
 		start = nl + 1;
 	else if (oldest == 0 || t->edge_nl)
 		start = oldest;		/* the kept bytes start a line */
-	else if (tail_find_fwd(t, oldest, t->head, &nl) && nl + 1 < t->head)
+	else if (tail_find_fwd(t, oldest, t->r.head, &nl) && nl + 1 < t->r.head)
 		start = nl + 1;		/* skip the cut first line */
 	else
 		start = oldest;		/* one line longer than cap */
 	*startp = start;
-	return (size_t)(t->head - start);
+	return (size_t)(t->r.head - start);
 }
 
 size_t
@@ -125,11 +115,11 @@ tail_nlines(const struct tail *t)
 
 	if ((len = tail_window(t, &start)) == 0)
 		return 0;
-	for (p = start; p < t->head; p++)
+	for (p = start; p < t->r.head; p++)
 		if (AT(t, p) == '\n')
 			n++;
 	/* A final line with no newline is a line too. */
-	if (AT(t, t->head - 1) != '\n')
+	if (AT(t, t->r.head - 1) != '\n')
 		n++;
 	return n;
 }
@@ -137,21 +127,14 @@ tail_nlines(const struct tail *t)
 size_t
 tail_copy(const struct tail *t, void *dst, size_t dstlen)
 {
-	unsigned char	*d = dst;
-	uint64_t	 start, pos;
-	size_t		 len, off, n, done = 0;
+	uint64_t	start;
+	size_t		len;
 
 	len = tail_window(t, &start);
 	if (len > dstlen) {
 		start += len - dstlen;
 		len = dstlen;
 	}
-	for (pos = start; done < len; pos += n, done += n) {
-		off = (size_t)(pos & (t->cap - 1));
-		n = t->cap - off;
-		if (n > len - done)
-			n = len - done;
-		memcpy(d + done, t->buf + off, n);
-	}
+	ring_copy(&t->r, start, dst, len);
 	return len;
 }

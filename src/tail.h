@@ -2,9 +2,9 @@
  * tail.h -- the bounded tail of a byte stream: its last `maxlines` lines and
  * at most `cap` bytes, over caller-owned storage.
  *
- * Bytes go into a ring of `cap` bytes (a power of two).  `head` counts every
- * byte ever put, so a byte's index is `pos & (cap - 1)`; once head >= cap the
- * ring holds exactly the last `cap` bytes.  `edge_nl` remembers whether the
+ * Bytes go into a ring (ring.h) of `cap` bytes, a power of two: `r.head`
+ * counts every byte ever put; once head >= cap it holds exactly the last
+ * `cap` bytes.  `edge_nl` remembers whether the
  * byte just before the oldest one kept was a newline, which is all it takes
  * to know whether the ring starts on a line.
  *
@@ -24,11 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ring.h"
+
 struct tail {
-	unsigned char	*buf;		/* cap bytes, owned by the caller */
-	size_t		 cap;		/* power of two */
+	struct ring	 r;		/* buf, cap (a power of two), head */
 	size_t		 maxlines;
-	uint64_t	 head;		/* bytes ever put */
 	int		 edge_nl;	/* byte before the oldest kept is '\n' */
 };
 

@@ -168,15 +168,15 @@ agrees(const struct fixture *f, const struct stream *st, const char *what)
 	uint64_t	 start;
 	int		 ok = 1;
 
-	if (dstcap < f->t.cap) {
+	if (dstcap < f->t.r.cap) {
 		free(dst);
-		dstcap = f->t.cap;
+		dstcap = f->t.r.cap;
 		if ((dst = malloc(dstcap)) == NULL) {
 			perror("malloc");
 			exit(2);
 		}
 	}
-	rlen = ref_window(st->s, st->len, f->t.cap, f->t.maxlines, &rstart);
+	rlen = ref_window(st->s, st->len, f->t.r.cap, f->t.maxlines, &rstart);
 	len = tail_window(&f->t, &start);
 	if (len != rlen || start != rstart)
 		ok = 0;
@@ -197,7 +197,7 @@ agrees(const struct fixture *f, const struct stream *st, const char *what)
 	if (!ok && reported++ < 5)
 		fprintf(stderr, "%s: cap %zu lines %zu head %zu: window "
 		    "%llu+%zu want %zu+%zu, nlines %zu want %zu\n", what,
-		    f->t.cap, f->t.maxlines, st->len,
+		    f->t.r.cap, f->t.maxlines, st->len,
 		    (unsigned long long)start, len, rstart, rlen, nl, rnl);
 	return ok;
 }
@@ -560,7 +560,7 @@ test_reset(void)
 	fill(chunk, sizeof(chunk), 100);
 	tail_put(&f.t, chunk, sizeof(chunk));
 	tail_reset(&f.t);
-	CHECK(f.t.head == 0 && f.t.edge_nl == 1);
+	CHECK(f.t.r.head == 0 && f.t.edge_nl == 1);
 	CHECK(tail_window(&f.t, &start) == 0 && start == 0);
 	CHECK(tail_nlines(&f.t) == 0);
 	CHECK(tail_copy(&f.t, out, sizeof(out)) == 0);
