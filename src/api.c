@@ -273,6 +273,9 @@ api_on_request(struct evhttp_request *req, void *arg)
 	} else if (strcmp(s2, "events") == 0 && s3[0] == '\0') {
 		if (api_method(req, EVHTTP_REQ_GET))
 			api_events(req, &q);
+	} else if (strcmp(s2, "host") == 0 && s3[0] == '\0') {
+		if (api_method(req, EVHTTP_REQ_GET))
+			api_host(req, &q);
 	} else if (strcmp(s2, "reload") == 0 && s3[0] == '\0') {
 		if (api_method(req, EVHTTP_REQ_POST))
 			api_reload(req);

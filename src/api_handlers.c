@@ -37,8 +37,6 @@ static struct ingest	api_ingest;
 static void	api_runner_json(struct jw *, const struct runner *);
 static void	api_journal_json(struct jw *);
 static void	api_helper_json(struct jw *);
-static int	api_seq_param(struct evhttp_request *, const struct query *,
-		    const char *, uint64_t *);
 
 static void
 api_journal_json(struct jw *w)
@@ -141,6 +139,7 @@ api_status(struct evhttp_request *req)
 	api_journal_json(&w);
 	api_helper_json(&w);
 	upload_status_json(&w);
+	sampler_status_json(&w);
 	jw_obj_begin(&w, "logs");
 	jw_str(&w, "root", api_store->root);
 	jw_uint(&w, "bytes", api_store->total);
@@ -282,7 +281,7 @@ api_reload(struct evhttp_request *req)
 }
 
 /* A seq parameter: strict decimal; 0 when absent. */
-static int
+int
 api_seq_param(struct evhttp_request *req, const struct query *q,
     const char *name, uint64_t *out)
 {
@@ -455,6 +454,47 @@ api_stream(struct evhttp_request *req, const struct query *q)
 		api_conn_forget(evhttp_request_get_connection(req));
 }
 
+/*
+ * A stage event names a live run (run_id): it goes to that run's stage
+ * view and is stored enriched.  0, or -1 after answering.
+ */
+static int
+api_stage_post(struct evhttp_request *req, uint64_t *seq)
+{
+	char		 err[INGEST_ERR_MAX];
+	struct run	*run;
+	int		 rc;
+
+	if (stages_kind(api_ingest.type) == -1) {
+		api_error(req, 400, "INVALID_PARAMS", 0, "%s: not a stage "
+		    "event (stage_queued, stage_started, stage_succeeded, "
+		    "stage_failed or stage_skipped)", api_ingest.type);
+		return -1;
+	}
+	if (api_ingest.run_id[0] == '\0') {
+		api_error(req, 400, "INVALID_PARAMS", 0, "%s: a stage event "
+		    "needs run_id, the run it belongs to", api_ingest.type);
+		return -1;
+	}
+	if ((run = run_by_id(api_ingest.run_id)) == NULL) {
+		api_error(req, 404, "NOT_FOUND", 0, "no run '%s'",
+		    api_ingest.run_id);
+		return -1;
+	}
+	if (run->phase != RUN_LIVE) {
+		api_error(req, 409, "ALREADY_TERMINAL", 0, "run '%s' has "
+		    "ended: its stages are final", run->id);
+		return -1;
+	}
+	if ((rc = sampler_stage_event(run, &api_ingest, seq, err,
+	    sizeof(err))) != 0) {
+		api_error(req, rc, rc == 409 ? "ALREADY_TERMINAL" :
+		    "INVALID_PARAMS", 0, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 void
 api_ingest_post(struct evhttp_request *req)
 {
@@ -479,7 +519,11 @@ api_ingest_post(struct evhttp_request *req)
 		return;
 	}
 	ingest_meta(&api_ingest, &m);
-	seq = events_emit(&m, ingest_data, &api_ingest);
+	if (strncmp(api_ingest.type, "stage_", 6) == 0) {
+		if (api_stage_post(req, &seq) == -1)
+			return;
+	} else
+		seq = events_emit(&m, ingest_data, &api_ingest);
 	if (events_get(seq, &v) == -1) {
 		api_error(req, 500, "INTERNAL_ERROR", 1, "event %llu was "
 		    "evicted at once", (unsigned long long)seq);

@@ -55,5 +55,9 @@ void	api_events(struct evhttp_request *, const struct query *);
 void	api_stream(struct evhttp_request *, const struct query *);
 void	api_ingest_post(struct evhttp_request *);
 void	api_metrics(struct evhttp_request *);
+void	api_host(struct evhttp_request *, const struct query *);
+/* A seq parameter (strict decimal, 0 when absent); -1 after a 400. */
+int	api_seq_param(struct evhttp_request *, const struct query *,
+	    const char *name, uint64_t *out);
 
 #endif /* API_INT_H */

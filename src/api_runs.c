@@ -202,6 +202,61 @@ api_runs(struct evhttp_request *req, const struct query *q)
 	api_reply(req, 200, &w);
 }
 
+/* GET /v1/runs/{id}/stages and /telemetry?from_seq=&stage_name=&limit= */
+static void
+api_run_metrics(struct evhttp_request *req, const struct run *run,
+    const char *what, const struct query *q)
+{
+	const char	*stage = query_get(q, "stage_name"), *v;
+	uint64_t	 from, limit = 0;
+	struct jw	 w;
+
+	jw_init(&w, api_out, sizeof(api_out), -1);
+	if (strcmp(what, "stages") == 0)
+		sampler_stages_json(&w, run);
+	else {
+		if (api_seq_param(req, q, "from_seq", &from) == -1)
+			return;
+		if ((v = query_get(q, "limit")) != NULL &&
+		    (query_u64(v, &limit) == -1 || limit == 0)) {
+			api_error(req, 400, "INVALID_PARAMS", 0, "limit must be "
+			    "a positive integer, got '%.64s'", v);
+			return;
+		}
+		sampler_telemetry_json(&w, run, from, stage, (size_t)limit);
+	}
+	if (w.err) {
+		api_error(req, 500, "INTERNAL_ERROR", 1, "answer larger than "
+		    "the answer buffer");
+		return;
+	}
+	api_reply(req, 200, &w);
+}
+
+/* GET /v1/host?n=: the host's latest sample and its last n (60). */
+void
+api_host(struct evhttp_request *req, const struct query *q)
+{
+	const char	*v;
+	uint64_t	 n = 60;
+	struct jw	 w;
+
+	if ((v = query_get(q, "n")) != NULL && (query_u64(v, &n) == -1 ||
+	    n > 10000)) {
+		api_error(req, 400, "INVALID_PARAMS", 0, "n must be an integer "
+		    "from 0 to 10000, got '%.64s'", v);
+		return;
+	}
+	jw_init(&w, api_out, sizeof(api_out), -1);
+	sampler_host_json(&w, (size_t)n);
+	if (w.err) {
+		api_error(req, 500, "INTERNAL_ERROR", 1, "answer larger than "
+		    "the answer buffer");
+		return;
+	}
+	api_reply(req, 200, &w);
+}
+
 void
 api_run(struct evhttp_request *req, const char *id, const char *what,
     const struct query *q)
@@ -244,10 +299,16 @@ api_run(struct evhttp_request *req, const char *id, const char *what,
 			api_run_log(req, run, q);
 		else
 			api_hist_log(req, e, q);
-	} else if (strcmp(what, "stages") == 0 || strcmp(what, "telemetry") == 0)
-		api_error(req, 404, "NOT_FOUND", 0, "%s are not recorded by "
-		    "this version (they come with the metrics work)", what);
-	else
+	} else if (strcmp(what, "stages") == 0 ||
+	    strcmp(what, "telemetry") == 0) {
+		if (run == NULL) {
+			api_error(req, 404, "NOT_FOUND", 0, "run '%s' is from "
+			    "before crashtrail's restart: its %s are in its "
+			    "death report only", id, what);
+			return;
+		}
+		api_run_metrics(req, run, what, q);
+	} else
 		api_error(req, 404, "NOT_FOUND", 0, "no such endpoint");
 }
 

@@ -460,6 +460,10 @@ config_finish(struct cfctx *c)
 		    "256K and twice event_max_bytes");
 	if (cf->api_max_body < 1024 || cf->api_max_body > 256 * 1024)
 		cferr(c, 0, "api_max_body must be from 1K to 256K");
+	if (cf->report_samples > cf->samples_per_run)
+		cferr(c, 0, "report_samples (%zu) must be at most "
+		    "samples_per_run (%zu)", cf->report_samples,
+		    cf->samples_per_run);
 	config_finish_upload(c);
 	for (i = 0; i < cf->nrunners; i++)
 		config_finish_runner(c, cf->runners[i]);
@@ -592,6 +596,12 @@ config_load_to(struct config *cf, const char *path, FILE *errfp)
 	cf->upload_backoff_max_ms = 300000;
 	cf->upload_timeout_ms = 30000;
 	cf->upload_per_runner_hour = 30;
+	cf->sample_interval_ms = 1000;
+	cf->samples_per_run = 3600;
+	cf->host_samples = 300;
+	cf->report_samples = 60;
+	cf->stages_per_run = 32;
+	cf->cgroup = 1;
 
 	memset(&c, 0, sizeof(c));
 	c.cf = cf;

@@ -64,6 +64,7 @@ struct runner_conf {
 	struct exitcodes exitcodes;
 	enum capture_stdout capture_stdout;
 	uint64_t	 log_max_bytes;		/* per file; 0 = no cap */
+	uint64_t	 memory_max;		/* cgroup limit; 0 = none */
 };
 
 /* A [diagnostic:ID] section: added to the compiled-in catalogue. */
@@ -118,6 +119,13 @@ struct config {
 	int		 upload_backoff_max_ms;
 	int		 upload_timeout_ms;	/* per phase */
 	size_t		 upload_per_runner_hour;	/* 0 = no limit */
+	/* Metrics and stages (DESIGN.md sections 7 and 8). */
+	int		 sample_interval_ms;	/* 0 = no sampling */
+	size_t		 samples_per_run;	/* each run's ring */
+	size_t		 host_samples;		/* the host's ring */
+	size_t		 report_samples;	/* in a death report */
+	size_t		 stages_per_run;
+	int		 cgroup;		/* 1 auto, 0 off */
 	struct diag_conf **diags;
 	size_t		 ndiags;
 	struct diag_catalog *diag_cat;		/* built from diags; held */

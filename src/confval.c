@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -30,6 +31,8 @@ static const char *set_api_listen(void *, const char *, const char *);
 static const char *set_api_token(void *, const char *, const char *);
 static const char *set_kmsg_path(void *, const char *, const char *);
 static const char *set_upload_files(void *, const char *, const char *);
+static const char *set_sample_interval(void *, const char *, const char *);
+static const char *set_cgroup(void *, const char *, const char *);
 static const char *set_command(void *, const char *, const char *);
 static const char *set_directory(void *, const char *, const char *);
 static const char *set_environment(void *, const char *, const char *);
@@ -108,6 +111,18 @@ const struct confkey confval_collector_keys[] = {
 	    "expected seconds such as 30", NULL },
 	{ "upload_per_runner_hour", 0, CV_SIZE, CF(upload_per_runner_hour), 0,
 	    100000, "expected an integer from 0 (no limit) to 100000", NULL },
+	{ "sample_interval_ms",	0, CV_CUSTOM, 0, 0, 0, NULL,
+	    set_sample_interval },
+	{ "samples_per_run",	0, CV_SIZE, CF(samples_per_run), 1, 1000000,
+	    "expected an integer from 1 to 1000000 (a ring of 0 samples "
+	    "would keep nothing)", NULL },
+	{ "host_samples",	0, CV_SIZE, CF(host_samples), 1, 1000000,
+	    "expected an integer from 1 to 1000000", NULL },
+	{ "report_samples",	0, CV_SIZE, CF(report_samples), 0, 10000,
+	    "expected an integer from 0 to 10000", NULL },
+	{ "stages_per_run",	0, CV_SIZE, CF(stages_per_run), 1, 254,
+	    "expected an integer from 1 to 254", NULL },
+	{ "cgroup",		0, CV_CUSTOM, 0, 0, 0, NULL, set_cgroup },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
@@ -151,6 +166,8 @@ const struct confkey confval_runner_keys[] = {
 	    set_capture_stdout },
 	{ "log_max_bytes",	0, CV_BYTES, RC(log_max_bytes), 0, 0,
 	    "expected a size such as 64M, or 0 for no cap", NULL },
+	{ "memory_max",		0, CV_BYTES, RC(memory_max), 0, 0,
+	    "expected a size such as 512M, or 0 for no limit", NULL },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
@@ -608,4 +625,39 @@ set_upload_files(void *obj, const char *cfpath, const char *v)
 			return "expected a list of stderr, stdout and report";
 		p = q + 1;
 	}
+}
+
+/* 0 turns sampling off; else every N ms, N from 50 to one hour. */
+static const char *
+set_sample_interval(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+	char		*end;
+	long		 n;
+
+	(void)cfpath;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' ||
+	    (n != 0 && (n < 50 || n > 3600000)))
+		return "expected milliseconds from 50 to 3600000, or 0 for no "
+		    "sampling";
+	cf->sample_interval_ms = (int)n;
+	return NULL;
+}
+
+/* auto: a memory cgroup per run where the machine allows; off: never. */
+static const char *
+set_cgroup(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+
+	(void)cfpath;
+	if (strcmp(v, "auto") == 0)
+		cf->cgroup = 1;
+	else if (strcmp(v, "off") == 0)
+		cf->cgroup = 0;
+	else
+		return "expected auto or off";
+	return NULL;
 }

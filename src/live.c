@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +246,10 @@ live_reclaim(void (*ladder)(const char *, int *, int *),
 		snprintf(path, sizeof(path), "%s/%s", live_dir, de->d_name);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
-			if ((rs = reallocarray(rs, cap, sizeof(*rs))) == NULL)
+			/* realloc with the check reallocarray() makes: macOS
+			 * before 15 has no reallocarray(). */
+			if (cap > SIZE_MAX / sizeof(*rs) ||
+			    (rs = realloc(rs, cap * sizeof(*rs))) == NULL)
 				fatal("%s", __func__);
 		}
 		r = &rs[n];

@@ -32,6 +32,7 @@
 #include "logstore.h"
 #include "platform.h"
 #include "run.h"
+#include "sampler.h"
 #include "runner.h"
 #include "kmsgwatch.h"
 #include "svlisten.h"
@@ -547,6 +548,7 @@ cmd_run(int argc, char **argv)
 		return EX_CT_SYSTEM;
 	events_set_listener(main_on_event);
 	main_store.on_prune = main_on_prune;
+	sampler_init(main_base, &main_cf);
 	run_pool_init(main_base, &main_cf, &main_store);
 	run_set_kernel_drain(kmsgwatch_drain);
 	(void)live_init(main_cf.state_dir);

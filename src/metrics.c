@@ -171,6 +171,7 @@ metrics_write(struct evbuffer *b, const struct logstore *ls)
 	metric_one(b, "crashtrail_events_total", "counter",
 	    "Events recorded in the event ring.", events_latest());
 	metric_upload(b);
+	sampler_metrics(b);
 	metric_one(b, "crashtrail_events_evicted_total", "counter",
 	    "Events evicted from the ring to make room.", events_evicted());
 	metric_one(b, "crashtrail_events_truncated_total", "counter",

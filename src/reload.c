@@ -68,6 +68,12 @@ static const struct rl_key rl_keys[] = {
 	K("upload_backoff_max", upload_backoff_max_ms, 0),
 	K("upload_timeout", upload_timeout_ms, 0),
 	K("upload_per_runner_hour", upload_per_runner_hour, 0),
+	K("sample_interval_ms", sample_interval_ms, 0),
+	K("samples_per_run", samples_per_run, 0),
+	K("host_samples", host_samples, 0),
+	K("report_samples", report_samples, 1),
+	K("stages_per_run", stages_per_run, 0),
+	K("cgroup", cgroup, 0),
 };
 
 #undef K
@@ -105,7 +111,8 @@ reload_runner_diff(const struct runner_conf *a, const struct runner_conf *b)
 	    (a->has_user && (a->uid != b->uid || a->gid != b->gid)) ||
 	    a->stopsignal != b->stopsignal ||
 	    a->capture_stdout != b->capture_stdout ||
-	    a->log_max_bytes != b->log_max_bytes)
+	    a->log_max_bytes != b->log_max_bytes ||
+	    a->memory_max != b->memory_max)
 		return RL_RESTART;
 	for (i = 0; i < a->nenv; i++)
 		if (strcmp(a->env[i], b->env[i]) != 0)

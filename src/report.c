@@ -12,6 +12,7 @@
 #include "log.h"
 #include "logstore.h"
 #include "report.h"
+#include "sampler.h"
 #include "run.h"
 #include "syncer.h"
 #include "timefmt.h"
@@ -127,9 +128,7 @@ report_json(struct jw *w, const struct run *run, int hashed)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	jw_null(w, "last_stage");
-	jw_arr_begin(w, "metrics");
-	jw_arr_end(w);
+	sampler_report_json(w, run);
 
 	report_log(w, "stderr_log", &run->log_err, run->bytes_err,
 	    hashed ? run->digest.hex : NULL);

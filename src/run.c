@@ -26,6 +26,7 @@
 #include "run.h"
 #include "run_int.h"
 #include "runner.h"
+#include "sampler.h"
 #include "timefmt.h"
 #include "upload.h"
 
@@ -67,6 +68,7 @@ run_pool_init(struct event_base *base, const struct config *cf,
 		runs[i].digest.fd = -1;
 		tail_init(&runs[i].tail, tails + i * cf->tail_bytes,
 		    cf->tail_bytes, cf->tail_lines);
+		sampler_slot(&runs[i].m, i);
 	}
 }
 
@@ -166,12 +168,16 @@ run_holds_runner(const struct runner *r)
 static void
 run_reset(struct run *run)
 {
-	unsigned char	*tailmem = run->tail.r.buf;
+	unsigned char		*tailmem = run->tail.r.buf;
+	struct run_metrics	 m;
 
 	/* The last run's references: its config and its catalogue. */
 	diag_run_release(&run->diag);
 	runner_conf_release(run->rc);
+	m = run->m;
 	memset(run, 0, sizeof(*run));
+	run->m = m;
+	sampler_run_reset(&run->m);
 	run->fd_err = run->fd_out = run->fd_ev = -1;
 	run->log_err.fd = run->log_out.fd = -1;
 	run->digest.fd = -1;
@@ -221,6 +227,7 @@ run_begin(struct runner *r, const struct runner_conf *rc, int child[3])
 	diag_run_reset(&run->diag);
 	run_make_id(run, now);
 	now = run->started_us;
+	sampler_run_begin(run);
 	run->started_ms = timefmt_mono_ms();
 
 	if (logfile_base(run->base, sizeof(run->base), run_store->root,
@@ -283,6 +290,12 @@ run_end(struct run *run, int status_known, int wstatus)
 	    ((WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) ||
 	    (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 128 + SIGKILL)))
 		run_kernel_drain();
+	/* The run's memory cgroup counts OOM kills exactly. */
+	if (sampler_run_end(run) > 0 && !run->ei.oom_killed) {
+		run->ei.oom_killed = 1;
+		log_warnx("%s: run %s: its cgroup counted an OOM kill",
+		    run->rc->name, run->id);
+	}
 	classify(&run->ei, status_known, wstatus, &run->rc->exitcodes);
 	run->phase = RUN_ENDED;
 	if (!run->ei.abnormal)

@@ -25,6 +25,7 @@
 #include "ids.h"
 #include "kmsg.h"
 #include "logfile.h"
+#include "sampler.h"
 #include "tail.h"
 
 #define RUN_EVLINE_MAX	4096	/* one JSON line on CRASHTRAIL_EVENT_FD */
@@ -90,6 +91,7 @@ struct run {
 	char			 report_path[PATH_MAX];
 	uint64_t		 report_size;
 	int			 report_written;
+	struct run_metrics	 m;		/* samples, stages, cgroup */
 };
 
 /* Reserve every run slot and its tail; start-up only. */

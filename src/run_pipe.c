@@ -162,6 +162,7 @@ void
 run_started(struct run *run, pid_t pid, int child[3])
 {
 	run->pid = pid;
+	sampler_run_started(run);
 	if (child[0] != -1 && child[0] != child[1])
 		close(child[0]);
 	close(child[1]);
@@ -365,6 +366,8 @@ run_event_line(struct run *run)
 	static struct ingest	ig;
 	struct ev_meta		m;
 	struct jw		w;
+	char			err[INGEST_ERR_MAX];
+	uint64_t		seq;
 
 	if (run->evlen == 0)
 		return;
@@ -372,6 +375,15 @@ run_event_line(struct run *run)
 		run->evdropped++;
 		log_warnx("%s: run %s: event line refused: %s", run->rc->name,
 		    run->id, ig.err);
+		return;
+	}
+	if (strncmp(ig.type, "stage_", 6) == 0) {
+		if (sampler_stage_event(run, &ig, &seq, err, sizeof(err)) != 0) {
+			run->evdropped++;
+			log_warnx("%s: run %s: stage event refused: %s",
+			    run->rc->name, run->id, err);
+		} else
+			run->evlines++;
 		return;
 	}
 	run->evlines++;

@@ -305,7 +305,7 @@ runner_start(struct runner *r)
 	}
 	snprintf(r->env_run_id, sizeof(r->env_run_id), "CRASHTRAIL_RUN_ID=%s",
 	    run->id);
-	if ((pid = spawn_runner(r->rc, r->envp, child)) == -1) {
+	if ((pid = spawn_runner(r->rc, r->envp, child, &run->m.cg)) == -1) {
 		close(child[1]);
 		close(child[2]);
 		if (child[0] != -1 && child[0] != child[1])

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "platform.h"
 #include "spawn.h"
 
 static void	spawn_child(const struct runner_conf *, char *const [],
-		    const int [3]) LOG_NORETURN;
+		    const int [3], const struct cgroup_ref *) LOG_NORETURN;
+static void	spawn_warn(const char *, const char *);
 static void	spawn_fail(const char *, const char *) LOG_NORETURN;
 
 static mode_t	spawn_umask;
@@ -32,7 +34,7 @@ spawn_set_umask(mode_t mode)
 
 /* Only async-signal-safe calls from here on: we are a forked copy. */
 static void
-spawn_fail(const char *what, const char *arg)
+spawn_warn(const char *what, const char *arg)
 {
 	char	msg[PATH_MAX + 128];
 	int	n, err = errno;
@@ -42,12 +44,18 @@ spawn_fail(const char *what, const char *arg)
 	if (n > 0)
 		(void)write(STDERR_FILENO, msg,
 		    (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
+static void
+spawn_fail(const char *what, const char *arg)
+{
+	spawn_warn(what, arg);
 	_exit(SPAWN_EXEC_FAIL);
 }
 
 static void
 spawn_child(const struct runner_conf *rc, char *const envp[],
-    const int child[3])
+    const int child[3], const struct cgroup_ref *cg)
 {
 	sigset_t	none;
 	int		src[4], hi[4], i, sig;
@@ -64,6 +72,9 @@ spawn_child(const struct runner_conf *rc, char *const envp[],
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() == -1)
 		spawn_fail("setsid", rc->name);
+	/* Before any fork of its own, and while it may still write there. */
+	if (cg != NULL && cg->version != 0 && platform_cgroup_enter(cg) == -1)
+		spawn_warn("cannot enter cgroup", cg->path);
 
 	src[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	src[1] = child[0] != -1 ? child[0] :
@@ -100,7 +111,7 @@ spawn_child(const struct runner_conf *rc, char *const envp[],
 
 pid_t
 spawn_runner(const struct runner_conf *rc, char *const envp[],
-    const int child[3])
+    const int child[3], const struct cgroup_ref *cg)
 {
 	sigset_t	all, old;
 	pid_t		pid;
@@ -110,7 +121,7 @@ spawn_runner(const struct runner_conf *rc, char *const envp[],
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		spawn_child(rc, envp, child);
+		spawn_child(rc, envp, child, cg);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1) {

@@ -27,8 +27,14 @@
  */
 void	spawn_set_umask(mode_t);
 
-/* Returns the child's pid (also its pgid), or -1 (logged) if fork fails. */
+/*
+ * Returns the child's pid (also its pgid), or -1 (logged) if fork fails.
+ * `cg` (NULL or version 0: none) is the run's memory cgroup: the child
+ * moves itself in before anything else it does; if it cannot, it says so
+ * on its stderr and runs outside it.
+ */
+struct cgroup_ref;
 pid_t	spawn_runner(const struct runner_conf *, char *const envp[],
-	    const int child[3]);
+	    const int child[3], const struct cgroup_ref *cg);
 
 #endif /* SPAWN_H */
