@@ -25,14 +25,14 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/live.c src/recover.c \
 	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c \
 	  src/https.c src/jsonq.c src/presign.c src/spool.c src/upload.c \
-	  src/reload.c src/sampler.c src/stages.c
+	  src/reload.c src/sampler.c src/stages.c src/cli_top.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c vendor/inih/ini.c
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
-	  journal history http_parse upload reload stages
+	  journal history http_parse upload reload stages ring
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn -Ivendor/inih
 # inih (vendored r62): 4 KiB lines, the line buffer on the stack.
@@ -177,3 +177,4 @@ clean:
 	rm -rf build $(BIN)
 
 -include $(OBJS:.o=.d) $(BUILD)/src/main.d
+include platform/macos/macos.mk

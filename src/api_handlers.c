@@ -507,7 +507,8 @@ api_ingest_post(struct evhttp_request *req)
 
 	if (len > api_cf->api_max_body) {
 		api_error(req, 413, "PAYLOAD_TOO_LARGE", 0, "body is %zu bytes; "
-		    "the limit is %zu", len, api_cf->api_max_body);
+		    "the limit is %llu", len,
+		    (unsigned long long)api_cf->api_max_body);
 		return;
 	}
 	if (evbuffer_copyout(in, api_out, len) != (ev_ssize_t)len) {

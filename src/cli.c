@@ -17,32 +17,18 @@
 #include "json.h"
 #include "jsonq.h"
 
-#define EX_CT_UNAVAILABLE	69
-#define CLI_TIMEOUT_MS		5000
+#include "cli_int.h"
 
-struct jdoc {
-	const char	*js;
-	jsmntok_t	*t;
-	int		 n;
-};
+char		cli_buf[CLI_BUF_MAX];
+char		cli_sock[PATH_MAX];
+int		cli_json;
 
-static char	cli_buf[4 * 1024 * 1024];
-static char	cli_sock[PATH_MAX];
-static int	cli_json;
-
-static int	cli_args(int, char **, const char *, const char *, int *);
-static int	cli_get(const char *, struct httpc_resp *);
-static int	jparse(struct jdoc *, const char *, size_t);
-static int	jskip(const struct jdoc *, int);
-static int	jfind(const struct jdoc *, int, const char *);
-static void	jtext(const struct jdoc *, int, char *, size_t);
 static void	cli_event_line(const char *, size_t);
+static void	cli_live_chart(const char *);
 static void	cli_upload_line(void);
 static void	cli_reload_list(const struct jdoc *, const char *);
 static int	cli_on_frame(const char *, const char *, const char *, void *);
-static void	cli_usage(const char *) __attribute__((noreturn));
-
-static void
+void
 cli_usage(const char *text)
 {
 	fprintf(stderr, "%s", text);
@@ -55,7 +41,7 @@ cli_usage(const char *text)
  * operand.  The socket is -s, else $CRASHTRAIL_SOCKET, else the config's
  * api_socket, else the default one.
  */
-static int
+int
 cli_args(int argc, char **argv, const char *usage, const char *flags,
     int *seen)
 {
@@ -104,7 +90,7 @@ cli_args(int argc, char **argv, const char *usage, const char *flags,
 	return i;
 }
 
-static int
+int
 cli_get(const char *path, struct httpc_resp *r)
 {
 	const char	*err;
@@ -118,7 +104,7 @@ cli_get(const char *path, struct httpc_resp *r)
 }
 
 /* Tokenize a document; tokens are the CLI's to allocate. */
-static int
+int
 jparse(struct jdoc *d, const char *js, size_t len)
 {
 	jsmn_parser	p;
@@ -135,21 +121,21 @@ jparse(struct jdoc *d, const char *js, size_t len)
 	return d->n > 0 ? 0 : -1;
 }
 
-static int
+int
 jskip(const struct jdoc *d, int i)
 {
 	return jq_skip(d->t, d->n, i);
 }
 
 /* The value of member `key` of the object at `obj`, or -1. */
-static int
+int
 jfind(const struct jdoc *d, int obj, const char *key)
 {
 	return jq_member(d->js, d->t, d->n, obj, key);
 }
 
 /* A token as text; strings unescaped (json_unescape), else raw. */
-static void
+void
 jtext(const struct jdoc *d, int i, char *out, size_t cap)
 {
 	size_t	n, len;
@@ -348,16 +334,18 @@ cli_show(int argc, char **argv)
 {
 	static const char usage[] =
 "usage: crashtrail show [-c FILE | -s SOCKET] [--json] RUN_ID\n"
-"\nOne run, readably: how it ended, its diagnostics, its log file and the\n"
-"tail of its stderr.  --json prints the death report as it is.\n";
-	static char		 text[1024 * 1024];
+"\nOne run, readably: how it ended, its diagnostics, its log file, its\n"
+"last stage, its memory and CPU over its last samples (a chart, with its\n"
+"stage boundaries) and the tail of its stderr.  --json prints the death\n"
+"report as it is.\n";
+	static char		 text[1024 * 1024], body[CLI_BUF_MAX];
 	struct httpc_resp	 r;
 	struct jdoc		 d;
 	char			 path[256], a[256], b[256];
 	const char		*why;
-	int			 i, ex, lg, k, x;
+	int			 i, i0, ex, lg, k, x;
 
-	i = cli_args(argc, argv, usage, NULL, NULL);
+	i0 = i = cli_args(argc, argv, usage, NULL, NULL);
 	if (i != argc - 1)
 		cli_usage(usage);
 	if ((why = id_check(argv[i], RUN_ID_MAX)) != NULL) {
@@ -372,7 +360,9 @@ cli_show(int argc, char **argv)
 		printf("%s", r.body);
 		return r.status == 200 ? EX_CT_OK : EX_CT_UNAVAILABLE;
 	}
-	if (jparse(&d, r.body, r.len) == -1) {
+	/* Kept apart: a live run's samples come in a second answer. */
+	memcpy(body, r.body, r.len);
+	if (jparse(&d, body, r.len) == -1) {
 		fprintf(stderr, "crashtrail: unexpected answer\n");
 		return EX_CT_UNAVAILABLE;
 	}
@@ -413,6 +403,16 @@ cli_show(int argc, char **argv)
 		if (strcmp(a, "-") != 0)
 			printf("sha256    %s\n", a);
 	}
+	if ((x = jfind(&d, 0, "last_stage")) >= 0 &&
+	    d.t[x].type == JSMN_OBJECT) {
+		jtext(&d, jfind(&d, x, "stage_name"), a, sizeof(a));
+		jtext(&d, jfind(&d, x, "status"), b, sizeof(b));
+		printf("stage     %s (%s)\n", a, b);
+	}
+	if ((x = jfind(&d, 0, "metrics")) >= 0 && d.t[x].type == JSMN_OBJECT)
+		cli_chart(&d, jfind(&d, x, "samples"));
+	else if (jfind(&d, 0, "exit") < 0)
+		cli_live_chart(argv[i0]);
 	if ((x = jfind(&d, 0, "tail")) >= 0) {
 		jtext(&d, jfind(&d, x, "lines"), a, sizeof(a));
 		jtext(&d, jfind(&d, x, "text"), text, sizeof(text));
@@ -422,6 +422,22 @@ cli_show(int argc, char **argv)
 	}
 	free(d.t);
 	return EX_CT_OK;
+}
+
+/* A live run's samples so far, charted. */
+static void
+cli_live_chart(const char *id)
+{
+	struct httpc_resp	r;
+	struct jdoc		d;
+	char			path[256];
+
+	snprintf(path, sizeof(path), "/v1/runs/%s/telemetry?limit=1000", id);
+	if (cli_get(path, &r) == -1 || r.status != 200 ||
+	    jparse(&d, r.body, r.len) == -1)
+		return;
+	cli_chart(&d, jfind(&d, 0, "samples"));
+	free(d.t);
 }
 
 int

@@ -92,7 +92,8 @@ usage(FILE *fp)
 "  reload                    make a running crashtrail read its config again\n"
 "  status                    the runners of a running crashtrail\n"
 "  events [-f] [--json]      its events; -f follows them as they happen\n"
-"  show RUN_ID               one run's death report, readable\n"
+"  show RUN_ID               one run's death report, readable, with a chart\n"
+"  top                       the live runs' CPU and memory, redrawn\n"
 "  emit TYPE [KEY=VALUE...]  record an event (from inside a runner)\n"
 "  supervisord-listener      a supervisord event listener: service crashes\n"
 "                            become events (see its --help)\n"
@@ -619,6 +620,8 @@ main(int argc, char **argv)
 		return cli_show(argc - 1, argv + 1);
 	if (strcmp(argv[1], "emit") == 0)
 		return cli_emit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "top") == 0)
+		return cli_top(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 ||
 	    strcmp(argv[1], "--version") == 0)
 		return cmd_version();

@@ -23,13 +23,12 @@
 #include "procparse.h"
 
 #define CG_PARENT	"crashtrail"
-#define CG_NAME_MAX	64	/* a run id */
-#define CG_BASE_MAX	(CGROUP_PATH_MAX - CG_NAME_MAX - 2)
+#define CG_NAME_MAX	128	/* a run id is at most 96 (RUN_ID_MAX) */
 #define CG_FILE_MAX	(CGROUP_PATH_MAX + 32)
 
 /* The hierarchy runs go into, chosen by platform_cgroup_init(). */
 static int	cg_version;
-static char	cg_base[CG_BASE_MAX];	/* <mount>/crashtrail */
+static char	cg_base[CGROUP_PATH_MAX];	/* <mount>/crashtrail */
 
 static int	cg_mounts(char *, size_t, char *, size_t);
 static void	cg_unescape(char *);
@@ -61,7 +60,7 @@ cg_unescape(char *s)
 	*d = '\0';
 }
 
-/* 1 when `word` is one of the items of [s, end) split at sep. */
+/* 1 when `word` is one of the items of s split at any of seps. */
 static int
 cg_has_word(const char *s, const char *seps, const char *word)
 {
@@ -87,10 +86,11 @@ cg_has_word(const char *s, const char *seps, const char *word)
 static int
 cg_mounts(char *v2, size_t v2len, char *v1, size_t v1len)
 {
-	FILE	*f;
-	char	*line = NULL, *fld[6], *p, *dash, *fstype, *super;
-	size_t	 cap = 0;
-	int	 i;
+	FILE		*f;
+	char		*line = NULL, *fld[6], *p, *dash, *fstype;
+	const char	*super;
+	size_t		 cap = 0;
+	int		 i;
 
 	v2[0] = v1[0] = '\0';
 	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
@@ -266,9 +266,9 @@ cg_try_v1(const char *mnt, char *why, size_t whylen)
 int
 platform_cgroup_init(char *why, size_t whylen)
 {
-	char	v2[CG_BASE_MAX], v1[CG_BASE_MAX];
-	char	why2[256] = "no writable cgroup2 mount";
-	char	why1[256] = "no writable cgroup v1 memory mount";
+	char	v2[CGROUP_PATH_MAX], v1[CGROUP_PATH_MAX];
+	char	why2[2 * CGROUP_PATH_MAX] = "no writable cgroup2 mount";
+	char	why1[2 * CGROUP_PATH_MAX] = "no writable cgroup v1 memory mount";
 
 	if (whylen > 0)
 		why[0] = '\0';

@@ -257,7 +257,8 @@ sample_fds(const char *pid, uint32_t *count)
 	while ((n = sample_getdents(fd, fd_dent_buf.b,
 	    sizeof(fd_dent_buf.b))) > 0) {
 		for (off = 0; off < n; off += d->d_reclen) {
-			d = (const struct dent64 *)(void *)(fd_dent_buf.b + off);
+			d = (const struct dent64 *)(void *)
+			    (fd_dent_buf.b + off);
 			if (d->d_reclen == 0)
 				break;
 			if (strcmp(d->d_name, ".") != 0 &&

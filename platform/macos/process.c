@@ -6,6 +6,7 @@
  * proc_listpids are libproc's documented calls.
  */
 #include <sys/types.h>
+#include <sys/proc.h>	/* SZOMB */
 
 #include <errno.h>
 #include <libproc.h>

@@ -582,6 +582,17 @@ test_instance_ids(void)
 static void
 test_values(void)
 {
+	/* The sampler: a ring of 0 samples keeps nothing, so it is refused. */
+	BAD_C("samples_per_run", "0", "a ring of 0 samples");
+	BAD_C("sample_interval_ms", "49", "expected milliseconds from 50");
+	BAD_C("sample_interval_ms", "-1", "expected milliseconds from 50");
+	BAD_C("sample_interval_ms", "1s", "expected milliseconds from 50");
+	BAD_C("stages_per_run", "0", "expected an integer from 1 to 254");
+	BAD_C("stages_per_run", "255", "expected an integer from 1 to 254");
+	BAD_C("cgroup", "on", "expected auto or off");
+	BAD_R("memory_max", "lots", "expected a size");
+	CHECK(refused("[collector]\nsamples_per_run = 10\nreport_samples = "
+	    "11\n", 0, "report_samples (11) must be at most samples_per_run"));
 	/* Booleans. */
 	BAD_R("autostart", "maybe", "expected yes or no");
 	BAD_R("autostart", "2", "expected yes or no");
