@@ -97,6 +97,13 @@ report_json(struct jw *w, const struct run *run, int hashed)
 	jw_bool(w, "stop_escalated", ei->stop_escalated);
 	jw_bool(w, "unreapable", ei->unreapable);
 	jw_bool(w, "oom_killed", ei->oom_killed);
+	/* Who said so: the kernel's log (kernel_records), the run's cgroup. */
+	jw_arr_begin(w, "oom_sources");
+	if (run->has_oom)
+		jw_str(w, NULL, "kernel_log");
+	if (run->m.cg_oom_kills > 0)
+		jw_str(w, NULL, "cgroup");
+	jw_arr_end(w);
 	jw_obj_end(w);
 
 	/* Known stderr diagnostics, for abnormal ends only. */

@@ -34,6 +34,9 @@ struct host_rec {
 	struct host_sample	hs;
 };
 
+/* The README's memory budget counts on this size. */
+typedef char sample_size_is_40[sizeof(struct sample) == 40 ? 1 : -1];
+
 #define SAMPLER_WHY_MAX		256
 #define TELEMETRY_LIMIT		1000	/* samples in one answer */
 #define CG_REMOVE_TRIES		30	/* ticks to wait for an empty cgroup */
@@ -323,7 +326,6 @@ sampler_push(struct run *run, const struct proc_sample *ps, int64_t now_ms,
 	struct sample		*s;
 	uint64_t		 mem, kills, cpu;
 	int64_t			 dus = mono_us - m->prev_us;
-	int			 cg;
 
 	s = recring_push(&m->ring);
 	memset(s, 0, sizeof(*s));
@@ -341,18 +343,17 @@ sampler_push(struct run *run, const struct proc_sample *ps, int64_t now_ms,
 		m->prev_us = mono_us;
 	}
 	/*
-	 * The cgroup counts children that left the process group (and page
-	 * cache); a process that moved itself to another cgroup it does not:
-	 * the larger of the two is the one that is not missing anything.
+	 * Both memories: the cgroup's counts children that left the process
+	 * group, and page cache the run caused; the group's RSS counts shared
+	 * pages charged to others.  The cgroup's is what its limit compares.
 	 */
-	cg = m->cg.version != 0 &&
-	    platform_cgroup_sample(&m->cg, &mem, &kills) == 0;
-	if (cg)
+	if (m->cg.version != 0 &&
+	    platform_cgroup_sample(&m->cg, &mem, &kills) == 0) {
 		m->cg_oom_kills = kills;
-	if (cg && (!(ps->have & PS_RSS) || mem >= ps->rss)) {
-		s->rss_kib = sampler_kib(mem);
-		s->have |= SA_RSS | SA_CGROUP;
-	} else if (ps->have & PS_RSS) {
+		s->cgroup_kib = sampler_kib(mem);
+		s->have |= SA_CGROUP;
+	}
+	if (ps->have & PS_RSS) {
 		s->rss_kib = sampler_kib(ps->rss);
 		s->have |= SA_RSS;
 	}
@@ -558,7 +559,8 @@ sampler_sample_json(struct jw *w, const struct run *run, uint64_t seq,
 	else
 		jw_null(w, "rss_bytes");
 	if (s->have & SA_CGROUP)
-		jw_str(w, "memory_source", "cgroup");
+		jw_uint(w, "cgroup_memory_bytes",
+		    (uint64_t)s->cgroup_kib * 1024);
 	if (s->have & SA_THREADS)
 		jw_uint(w, "threads", s->threads);
 	else
@@ -815,6 +817,9 @@ sampler_runner_gauges(struct evbuffer *b, const char *name, const char *type,
 		case SA_THREADS:
 			v = s->threads;
 			break;
+		case SA_CGROUP:
+			v = (uint64_t)s->cgroup_kib * 1024;
+			break;
 		default:
 			v = s->fds;
 			break;
@@ -867,8 +872,10 @@ sampler_metrics(struct evbuffer *b)
 	    "counter", "User and system CPU time of the live run's processes.",
 	    SA_CPU);
 	sampler_runner_gauges(b, "crashtrail_run_resident_memory_bytes",
-	    "gauge", "Resident memory of the live run's process group, or "
-	    "its cgroup's memory in use.", SA_RSS);
+	    "gauge", "Resident memory of the live run's process group.",
+	    SA_RSS);
+	sampler_runner_gauges(b, "crashtrail_run_cgroup_memory_bytes",
+	    "gauge", "Memory in use of the live run's cgroup.", SA_CGROUP);
 	sampler_runner_gauges(b, "crashtrail_run_threads", "gauge",
 	    "Threads of the live run's processes.", SA_THREADS);
 	sampler_runner_gauges(b, "crashtrail_run_open_fds", "gauge",

@@ -2,6 +2,8 @@
 # CRASHTRAIL_EVENT_FD (fd 3), grows its memory step by step inside them,
 # retries one stage, and dies by SIGKILL in the middle of a stage with
 # one stage still queued.  Every allocation is touched, so it is resident.
+# With "forever" as its second argument it only grows, in one stage, until
+# something (a cgroup's limit) kills it.
 import json
 import os
 import signal
@@ -28,6 +30,11 @@ def grow(n):
         hold.append(b)
         time.sleep(PAUSE)
 
+
+if len(sys.argv) > 2 and sys.argv[2] == "forever":
+    emit("started", stage_name="eat")
+    while True:
+        grow(1)
 
 emit("queued", stage_name="fetch", group_id="g2")
 emit("queued", stage_name="never", group_id="g10")
