@@ -53,6 +53,9 @@ go="while [ ! -e $dir/go ]; do sleep 0.01; done"
 extra=0
 {
 	printf '[collector]\nstate_dir = %s/state\nlog_quota_bytes = 0\n' "$dir"
+	# The sampler at 20 Hz, so its ticks (the host, every run's
+	# process group and cgroup) are counted many times over.
+	printf 'sample_interval_ms = 50\n'
 	if [ "$upload" = 1 ]; then
 		printf 'telemetry = on\ntelemetry_api_url = https://127.0.0.1:%s\n' "$PORT"
 		printf 'ca_file = %s/ca.crt\nupload_per_runner_hour = 0\n' "$C"
