@@ -33,6 +33,9 @@ VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
 	  journal history http_parse upload reload stages ring
+# The /proc parsers and the live cgroup test exist for Linux only.
+UNITS_linux	= procparse cgroup
+UNITS		+= $(UNITS_$(PLATFORM))
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn -Ivendor/inih
 # inih (vendored r62): 4 KiB lines, the line buffer on the stack.
@@ -112,6 +115,9 @@ $(BUILD)/crashtrail-alloc: $(BUILD)/src/main.o $(LIBCT) test/bench/alloccount.c
 # Fuzz targets (libFuzzer + ASan + UBSan, clang); each runs FUZZ_TIME
 # seconds from the seeds in test/fuzz/corpus/<name>/ (copied to build/).
 FUZZERS		= ingest query diag kmsg svproto journal guard http_parse presign
+FUZZERS_linux	= procparse
+FUZZERS		+= $(FUZZERS_$(PLATFORM))
+FUZZ_SRCS_procparse = platform/linux/procparse.c
 FUZZ_LIBSRC	= src/events.c src/ids.c src/json.c src/log.c src/timefmt.c
 FUZZ_SRCS_ingest = src/ingest.c $(FUZZ_LIBSRC)
 FUZZ_SRCS_query	= src/query.c

@@ -157,5 +157,10 @@ int	platform_cgroup_sample(const struct cgroup_ref *cg, uint64_t *mem,
 	    uint64_t *oom_kills);
 /* Remove the (empty) cgroup when the run is over; 0 or -1 (errno). */
 int	platform_cgroup_remove(struct cgroup_ref *cg);
+/*
+ * At start, after platform_cgroup_init(): remove the empty run cgroups a
+ * crashtrail that died left behind; the number removed.
+ */
+int	platform_cgroup_sweep(void);
 
 #endif /* PLATFORM_H */

@@ -587,6 +587,7 @@ cmd_run(int argc, char **argv)
 	main_mark("ready");
 	if (event_base_dispatch(main_base) == -1)
 		fatalx("event_base_dispatch");
+	sampler_shutdown();
 	upload_shutdown();
 	digest_drain();
 	journal_close();

@@ -75,6 +75,7 @@ sampler_init(struct event_base *base, const struct config *cf)
 	struct timeval	tv;
 	struct host_rec	*h;
 	size_t		n = cf->max_runs;
+	int		swept;
 
 	sp_cf = cf;
 	/*
@@ -99,6 +100,9 @@ sampler_init(struct event_base *base, const struct config *cf)
 		if (!sp_cg_ok)
 			log_warnx("cgroups: %s; runs are measured by process "
 			    "group, and memory_max is not applied", sp_cg_why);
+		else if ((swept = platform_cgroup_sweep()) > 0)
+			log_info("cgroups: %d empty run cgroups left by an "
+			    "earlier crashtrail removed", swept);
 	} else
 		snprintf(sp_cg_why, sizeof(sp_cg_why), "cgroup = off");
 	if (cf->sample_interval_ms == 0)
@@ -199,6 +203,17 @@ sampler_cgroup_reap(struct run *run)
 		m->cg_remove = 0;
 		m->cg.version = 0;
 	}
+}
+
+void
+sampler_shutdown(void)
+{
+	struct run	*run;
+	size_t		 i;
+
+	for (i = 0; i < run_slots(); i++)
+		if ((run = run_slot_at(i)) != NULL && run->m.cg_remove)
+			sampler_cgroup_reap(run);
 }
 
 uint64_t

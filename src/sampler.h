@@ -94,6 +94,8 @@ void	sampler_run_started(struct run *);
  * OOM-kill count (0 without a cgroup).
  */
 uint64_t sampler_run_end(struct run *);
+/* Every runner is stopped: the cgroups still to remove, a last time. */
+void	sampler_shutdown(void);
 
 /* A stage_* event for a live run: apply it and publish it enriched (the
  * real attempt, the measured duration).  0, or an HTTP status with the

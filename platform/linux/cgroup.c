@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -453,4 +454,32 @@ platform_cgroup_remove(struct cgroup_ref *cg)
 		return -1;
 	cg->version = 0;
 	return 0;
+}
+
+/*
+ * Empty run cgroups left by a crashtrail that died (a cgroup goes only
+ * once its processes have): rmdir refuses one that still holds any, so
+ * only the empty are removed.  The number removed.
+ */
+int
+platform_cgroup_sweep(void)
+{
+	char		 path[CG_FILE_MAX];
+	struct dirent	*de;
+	DIR		*d;
+	int		 n = 0;
+
+	if (cg_version == 0 || (d = opendir(cg_base)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!cg_name_ok(de->d_name))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", cg_base,
+		    de->d_name) >= (int)sizeof(path))
+			continue;
+		if (rmdir(path) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

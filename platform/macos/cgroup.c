@@ -67,3 +67,9 @@ platform_cgroup_remove(struct cgroup_ref *cg)
 	errno = ENOTSUP;
 	return -1;
 }
+
+int
+platform_cgroup_sweep(void)
+{
+	return 0;
+}

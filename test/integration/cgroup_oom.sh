@@ -8,6 +8,15 @@
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root for a memory cgroup"
 [ -r /dev/kmsg ] || skip "cannot read /dev/kmsg"
+# An empty run cgroup left by a crashtrail that died: swept at start.
+stale=
+for d in /sys/fs/cgroup/memory/crashtrail /sys/fs/cgroup/crashtrail; do
+	if [ -d "$d" ] && mkdir "$d/stale-$$" 2>/dev/null; then
+		stale=$d/stale-$$
+		break
+	fi
+done
+CLEANUP_HOOK='[ -n "$stale" ] && rmdir "$stale" 2>/dev/null'
 conf=$T/c.conf
 collector "$conf" "sample_interval_ms = 50"
 cat >>"$conf" <<EOC
@@ -24,6 +33,11 @@ if [ "$(jq_py "$T/st" 'd["sampler"]["cgroups"]')" != True ]; then
 	why=$(jq_py "$T/st" 'd["sampler"]["cgroups_reason"]')
 	stop_daemon
 	skip "no memory cgroups here: $why"
+fi
+if [ -n "$stale" ]; then
+	if [ -d "$stale" ]; then fail "the stale cgroup $stale was not swept"; fi
+	log_has "empty run cgroups left by an earlier crashtrail removed" ||
+	    fail "no log line for the sweep"
 fi
 wait_for 60 reports_of hog || fail "no report for the hog"
 r=$(reports_of hog)
@@ -57,7 +71,9 @@ log_has "hog: run .* its cgroup counted an OOM kill\|killed by the kernel OOM" |
 rid=$(jq_py "$r" 'd["run_id"]')
 for d in /sys/fs/cgroup/memory/crashtrail /sys/fs/cgroup/crashtrail \
     /sys/fs/cgroup/unified/crashtrail; do
-	[ -d "$d/$rid" ] && { wait_for 5 sh -c "! [ -d $d/$rid ]" ||
-	    fail "cgroup $d/$rid left behind"; }
+	if [ -d "$d/$rid" ]; then
+		wait_for 5 sh -c "! [ -d $d/$rid ]" ||
+		    fail "cgroup $d/$rid left behind"
+	fi
 done
 stop_daemon

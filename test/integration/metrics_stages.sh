@@ -30,3 +30,9 @@ if command -v promtool >/dev/null; then
 	promtool check metrics <"$T/metrics.txt" || fail "promtool check metrics"
 fi
 stop_daemon
+# Each run had its own cgroup (where allowed); none outlives the daemon.
+for id in $(sed -n 's/.*: run \([^ ]*\) started, pid.*/\1/p' "$T/daemon.log"); do
+	for d in /sys/fs/cgroup/memory/crashtrail /sys/fs/cgroup/crashtrail; do
+		if [ -e "$d/$id" ]; then fail "cgroup $d/$id left behind"; fi
+	done
+done
