@@ -175,7 +175,15 @@ run_reset(struct run *run)
 	diag_run_release(&run->diag);
 	runner_conf_release(run->rc);
 	m = run->m;
-	memset(run, 0, sizeof(*run));
+	/*
+	 * A slot never used is still calloc's zero pages, but for what
+	 * run_pool_init() set (and sets again below): clearing it would
+	 * touch all of its 70 KiB, most of which (the diagnostics' line
+	 * buffers, the event line, the termination report) an idle run
+	 * never writes.
+	 */
+	if (run->serial != 0)
+		memset(run, 0, sizeof(*run));
 	run->m = m;
 	sampler_run_reset(&run->m);
 	run->fd_err = run->fd_out = run->fd_ev = -1;

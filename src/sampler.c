@@ -35,7 +35,7 @@ struct host_rec {
 };
 
 /* The README's memory budget counts on this size. */
-typedef char sample_size_is_40[sizeof(struct sample) == 40 ? 1 : -1];
+typedef char sample_size_is_32[sizeof(struct sample) == 32 ? 1 : -1];
 
 #define SAMPLER_WHY_MAX		256
 #define TELEMETRY_LIMIT		1000	/* samples in one answer */
@@ -344,7 +344,8 @@ sampler_push(struct run *run, const struct proc_sample *ps, int64_t now_ms,
 
 	s = recring_push(&m->ring);
 	memset(s, 0, sizeof(*s));
-	s->ts_ms = now_ms;
+	s->ts_s = (uint32_t)(now_ms / 1000);
+	s->ts_ms = (uint16_t)(now_ms % 1000);
 	s->stage = cur != NULL ? (uint8_t)(cur - m->stages.st) :
 	    SAMPLE_NO_STAGE;
 	if ((ps->have & PS_CPU) && dus > 0 && ps->cpu_ns >= m->prev_cpu_ns) {
@@ -378,7 +379,7 @@ sampler_push(struct run *run, const struct proc_sample *ps, int64_t now_ms,
 		s->have |= SA_THREADS;
 	}
 	if (ps->have & PS_FDS) {
-		s->fds = ps->fds;
+		s->fds = ps->fds > UINT16_MAX ? UINT16_MAX : (uint16_t)ps->fds;
 		s->have |= SA_FDS;
 	}
 	if (ps->have & PS_IO) {
@@ -555,11 +556,12 @@ sampler_sample_json(struct jw *w, const struct run *run, uint64_t seq,
     const struct sample *s)
 {
 	char	ts[TIMEFMT_MAX];
+	int64_t	ms = (int64_t)s->ts_s * 1000 + s->ts_ms;
 
 	jw_obj_begin(w, NULL);
 	jw_uint(w, "seq", seq);
-	jw_int(w, "timestamp_ms", s->ts_ms);
-	timefmt_rfc3339(ts, sizeof(ts), s->ts_ms * 1000);
+	jw_int(w, "timestamp_ms", ms);
+	timefmt_rfc3339(ts, sizeof(ts), ms * 1000);
 	jw_str(w, "timestamp", ts);
 	if (s->stage != SAMPLE_NO_STAGE && s->stage < run->m.stages.n)
 		jw_str(w, "stage_name", run->m.stages.st[s->stage].name);

@@ -3,7 +3,7 @@
  * group (or memory cgroup), into fixed rings; a run's stage view.
  *
  * Memory is reserved once by sampler_init(): each run slot gets a ring of
- * `samples_per_run` struct sample (40 bytes) and a table of
+ * `samples_per_run` struct sample (32 bytes) and a table of
  * `stages_per_run` struct stage, all from two blocks sized by max_runs.
  * The blocks come from calloc, so their pages are the kernel's zero pages
  * until a sample lands on them: an idle or short run costs what it wrote.
@@ -44,19 +44,23 @@ struct run;
 #define SA_IO		0x10
 #define SA_CGROUP	0x20	/* cgroup_kib */
 
-/* Fixed width, no strings: the stage is an index into the run's table. */
+/*
+ * Fixed width, no strings: the stage is an index into the run's table.
+ * The time is seconds since the epoch (unsigned: good until 2106) and
+ * milliseconds; counts that could pass 65535 (threads, fds) saturate.
+ */
 struct sample {
-	int64_t		ts_ms;		/* wall clock */
+	uint32_t	ts_s;		/* wall clock */
 	uint32_t	cpu_cpct;	/* % of one CPU, hundredths */
 	uint32_t	rss_kib;	/* the process group's, KiB */
 	uint32_t	cgroup_kib;	/* the run's cgroup's memory in use */
 	uint32_t	io_read_kib;	/* cumulative, KiB */
 	uint32_t	io_write_kib;
-	uint32_t	fds;
+	uint16_t	ts_ms;		/* the milliseconds of ts_s */
+	uint16_t	fds;
 	uint16_t	threads;
 	uint8_t		stage;		/* SAMPLE_NO_STAGE: none */
 	uint8_t		have;		/* SA_* */
-	uint32_t	spare;		/* keeps the size a multiple of 8 */
 };
 
 /* A run's part; lives in struct run, storage from the slot. */

@@ -114,8 +114,12 @@ expect 400 INVALID_PARAMS GET '/v1/runs/..'
 expect 400 INVALID_PARAMS GET '/v1/runs/a%00b'
 expect 400 INVALID_PARAMS POST '/v1/runners/..%2F..%2Fx/start'
 expect 404 NOT_FOUND GET '/v1/runs/no-such-run'
-expect 404 NOT_FOUND GET "/v1/runs/$run/stages"
-expect 404 NOT_FOUND GET "/v1/runs/$run/telemetry?from_seq=0"
+expect 404 NOT_FOUND GET "/v1/runs/no-such-run/stages"
+expect 404 NOT_FOUND GET "/v1/runs/no-such-run/telemetry?from_seq=0"
+expect 400 INVALID_PARAMS GET "/v1/runs/$run/telemetry?from_seq=-1"
+expect 400 INVALID_PARAMS GET "/v1/runs/$run/telemetry?limit=0"
+expect 400 INVALID_PARAMS GET "/v1/host?n=x"
+expect 404 NOT_FOUND GET "/v1/runs/$run/nothing"
 expect 400 INVALID_PARAMS GET "/v1/runs/$run/log?tail=abc"
 expect 404 NOT_FOUND POST '/v1/runners/ghost/start'
 expect 404 NOT_FOUND POST '/v1/runners/segv/explode'

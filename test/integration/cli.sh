@@ -38,7 +38,9 @@ assert len(ev) == 1, ev
 e = ev[0]
 assert e["runner_id"] == "emitter" and e["run_id"].startswith("emitter-"), e
 assert e["category"] == "stage", e
-assert e["data"] == {"stage_name": "load", "stage_attempt": 2}, e
+# Stored as the stage view took it: its group filled in.
+assert e["data"] == {"stage_name": "load", "group_id": "g0",
+                     "stage_attempt": 2}, e
 PY
 r=$(reports_of emitter)
 [ "$(jq_py "$r" 'd["termination"]')" = "{'exception_type': 'RuntimeError', 'message': 'boom'}" ] ||
