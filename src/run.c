@@ -37,6 +37,7 @@ static const struct config	*run_cf;
 static struct logstore		*run_store;
 static struct run		*runs;
 static size_t			 nruns;
+static unsigned char		*run_tails;	/* nruns * tail_bytes */
 static uint64_t			 run_serial;
 static void			(*run_kernel_drain)(void);
 
@@ -51,25 +52,18 @@ void
 run_pool_init(struct event_base *base, const struct config *cf,
     struct logstore *ls)
 {
-	unsigned char	*tails;
-	size_t		 i;
-
 	run_pipe_init(base, cf);
 	run_cf = cf;
 	run_store = ls;
 	nruns = cf->max_runs;
+	/*
+	 * Nothing here writes a slot: run_reset() makes one ready when it is
+	 * first used, so a slot never used stays calloc's zero pages.
+	 */
 	runs = calloc(nruns, sizeof(*runs));
-	tails = calloc(nruns, cf->tail_bytes);
-	if (runs == NULL || tails == NULL)
+	run_tails = calloc(nruns, cf->tail_bytes);
+	if (runs == NULL || run_tails == NULL)
 		fatal("%s: %zu runs", __func__, nruns);
-	for (i = 0; i < nruns; i++) {
-		runs[i].fd_err = runs[i].fd_out = runs[i].fd_ev = -1;
-		runs[i].log_err.fd = runs[i].log_out.fd = -1;
-		runs[i].digest.fd = -1;
-		tail_init(&runs[i].tail, tails + i * cf->tail_bytes,
-		    cf->tail_bytes, cf->tail_lines);
-		sampler_slot(&runs[i].m, i);
-	}
 }
 
 /* A free slot, else the oldest finished run's. */
@@ -164,33 +158,32 @@ run_holds_runner(const struct runner *r)
 	return 0;
 }
 
-/* Everything of the slot's last run goes; its tail storage stays. */
+/*
+ * Everything of the slot's last run goes; its storage (tail, samples,
+ * stages) stays where it is.  A slot never used is all zeros already
+ * (calloc's pages, which clearing would touch: 70 KiB, most of which,
+ * the diagnostics' line buffers, the event line, the termination
+ * report, an idle run never writes).
+ */
 static void
 run_reset(struct run *run)
 {
-	unsigned char		*tailmem = run->tail.r.buf;
-	struct run_metrics	 m;
+	size_t	i = (size_t)(run - runs);
 
-	/* The last run's references: its config and its catalogue. */
-	diag_run_release(&run->diag);
-	runner_conf_release(run->rc);
-	m = run->m;
-	/*
-	 * A slot never used is still calloc's zero pages, but for what
-	 * run_pool_init() set (and sets again below): clearing it would
-	 * touch all of its 70 KiB, most of which (the diagnostics' line
-	 * buffers, the event line, the termination report) an idle run
-	 * never writes.
-	 */
-	if (run->serial != 0)
+	if (run->serial != 0) {
+		/* The last run's references: its config and its catalogue. */
+		diag_run_release(&run->diag);
+		runner_conf_release(run->rc);
+		sampler_run_reset(&run->m);
 		memset(run, 0, sizeof(*run));
-	run->m = m;
-	sampler_run_reset(&run->m);
+	}
 	run->fd_err = run->fd_out = run->fd_ev = -1;
 	run->log_err.fd = run->log_out.fd = -1;
 	run->digest.fd = -1;
 	run->pid = -1;
-	tail_init(&run->tail, tailmem, run_cf->tail_bytes, run_cf->tail_lines);
+	tail_init(&run->tail, run_tails + i * run_cf->tail_bytes,
+	    run_cf->tail_bytes, run_cf->tail_lines);
+	sampler_slot(&run->m, i);
 }
 
 /* Run ids are unique on the host: step the clock past a clash. */

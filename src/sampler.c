@@ -123,22 +123,24 @@ sampler_slot(struct run_metrics *m, size_t i)
 	    sizeof(struct sample), sp_cf->samples_per_run);
 	stages_init(&m->stages, sp_stages + i * sp_cf->stages_per_run,
 	    sp_cf->stages_per_run);
-	m->cg.version = 0;
+	m->prev_cpu_ns = 0;
+	m->prev_us = 0;
+	m->vanished = 0;
+	m->cg_oom_kills = 0;
+	m->cg_remove = 0;
+	memset(&m->cg, 0, sizeof(m->cg));
 	m->cg.procs_fd = -1;
 }
 
 void
 sampler_run_reset(struct run_metrics *m)
 {
-	void		*slots = m->ring.slots;
-	struct stage	*st = m->stages.st;
-	size_t		 cap = m->stages.cap;
-
-	memset(m, 0, sizeof(*m));
-	recring_init(&m->ring, slots, sizeof(struct sample),
-	    sp_cf->samples_per_run);
-	stages_init(&m->stages, st, cap);
-	m->cg.procs_fd = -1;
+	/* A cgroup that would not go while the slot's last run was retained. */
+	if (m->cg_remove && platform_cgroup_remove(&m->cg) == -1) {
+		sp_cg_errors++;
+		log_warn("cgroup %s left behind", m->cg.path);
+	}
+	m->cg_remove = 0;
 }
 
 static uint64_t

@@ -78,10 +78,13 @@ struct run_metrics {
 /* Reserve every ring and stage table, open what sampling reads, start
  * the timer (when sample_interval_ms is not 0); start-up only. */
 void	sampler_init(struct event_base *, const struct config *);
-/* Give run slot `i` its storage (run_pool_init), and clear it for a new
- * run in that slot (the storage stays). */
-void	sampler_slot(struct run_metrics *, size_t i);
+/*
+ * A new run in slot `i`: sampler_run_reset() lets the last one's go (a
+ * cgroup still to remove), sampler_slot() gives the new one the slot's
+ * ring and stage table, empty.
+ */
 void	sampler_run_reset(struct run_metrics *);
+void	sampler_slot(struct run_metrics *, size_t i);
 /*
  * Before the fork: the run's cgroup (cgroup = auto and allowed), with its
  * runner's memory_max.  The child enters it with sampler_child_enter().
