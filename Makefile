@@ -32,7 +32,7 @@ VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
 	  vendor/bearssl/src/codec/enc32be.c vendor/inih/ini.c
 
 UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
-	  journal history http_parse upload reload stages ring
+	  journal history http_parse upload reload stages ring sampler
 # The /proc parsers and the live cgroup test exist for Linux only.
 UNITS_linux	= procparse cgroup
 UNITS		+= $(UNITS_$(PLATFORM))

@@ -302,7 +302,6 @@ sampler_host(int64_t now_ms)
 {
 	struct host_sample	 hs;
 	struct host_rec		*h;
-	uint64_t		 db, dt;
 
 	if (platform_host_sample(&hs) == -1) {
 		if (sp_errors++ == 0)
@@ -315,15 +314,42 @@ sampler_host(int64_t now_ms)
 	h->hs = hs;
 	if (sp_host_base && (hs.have & HS_CPU) &&
 	    (sp_host_prev.have & HS_CPU) &&
-	    hs.cpu_total_ns > sp_host_prev.cpu_total_ns &&
-	    hs.cpu_busy_ns >= sp_host_prev.cpu_busy_ns) {
-		db = hs.cpu_busy_ns - sp_host_prev.cpu_busy_ns;
-		dt = hs.cpu_total_ns - sp_host_prev.cpu_total_ns;
-		h->cpu_cpct = (uint32_t)(db * 10000 / dt);
+	    sample_host_cpct(sp_host_prev.cpu_busy_ns, sp_host_prev.cpu_total_ns,
+	    hs.cpu_busy_ns, hs.cpu_total_ns, &h->cpu_cpct) == 0)
 		h->have_cpu = 1;
-	}
 	sp_host_prev = hs;
 	sp_host_base = 1;
+}
+
+int
+sample_cpu_cpct(uint64_t cpu0_ns, uint64_t cpu1_ns, int64_t t0_us,
+    int64_t t1_us, uint32_t *out)
+{
+	uint64_t	d, v;
+
+	if (t1_us <= t0_us || cpu1_ns < cpu0_ns)
+		return -1;
+	d = cpu1_ns - cpu0_ns;
+	/* ns / (us * 1000) * 10000, without overflowing for long gaps. */
+	v = d / (uint64_t)(t1_us - t0_us) * 10 +
+	    d % (uint64_t)(t1_us - t0_us) * 10 / (uint64_t)(t1_us - t0_us);
+	*out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return 0;
+}
+
+int
+sample_host_cpct(uint64_t busy0, uint64_t total0, uint64_t busy1,
+    uint64_t total1, uint32_t *out)
+{
+	uint64_t	db, dt;
+
+	if (total1 <= total0 || busy1 < busy0 || busy1 - busy0 > total1 -
+	    total0)
+		return -1;
+	db = busy1 - busy0;
+	dt = total1 - total0;
+	*out = (uint32_t)(db / dt * 10000 + db % dt * 10000 / dt);
+	return 0;
 }
 
 static uint32_t
@@ -341,8 +367,7 @@ sampler_push(struct run *run, const struct proc_sample *ps, int64_t now_ms,
 	struct run_metrics	*m = &run->m;
 	const struct stage	*cur = stages_current(&m->stages);
 	struct sample		*s;
-	uint64_t		 mem, kills, cpu;
-	int64_t			 dus = mono_us - m->prev_us;
+	uint64_t		 mem, kills;
 
 	s = recring_push(&m->ring);
 	memset(s, 0, sizeof(*s));
@@ -350,12 +375,9 @@ sampler_push(struct run *run, const struct proc_sample *ps, int64_t now_ms,
 	s->ts_ms = (uint16_t)(now_ms % 1000);
 	s->stage = cur != NULL ? (uint8_t)(cur - m->stages.st) :
 	    SAMPLE_NO_STAGE;
-	if ((ps->have & PS_CPU) && dus > 0 && ps->cpu_ns >= m->prev_cpu_ns) {
-		/* % of one CPU: a process using two cores reads 200. */
-		cpu = (ps->cpu_ns - m->prev_cpu_ns) * 10 / (uint64_t)dus;
-		s->cpu_cpct = cpu > UINT32_MAX ? UINT32_MAX : (uint32_t)cpu;
+	if ((ps->have & PS_CPU) && sample_cpu_cpct(m->prev_cpu_ns, ps->cpu_ns,
+	    m->prev_us, mono_us, &s->cpu_cpct) == 0)
 		s->have |= SA_CPU;
-	}
 	if (ps->have & PS_CPU) {
 		m->prev_cpu_ns = ps->cpu_ns;
 		m->prev_us = mono_us;

@@ -63,6 +63,19 @@ struct sample {
 	uint8_t		have;		/* SA_* */
 };
 
+/*
+ * The CPU arithmetic, pure.  A run's: CPU time used between two readings
+ * over the wall time between them, in hundredths of a percent of one CPU
+ * (two busy cores: 20000).  The host's: busy over total ticks of all its
+ * CPUs, hundredths of a percent of the machine (0..10000).  -1 when it
+ * cannot be told (no time passed, or a counter went back: a process of
+ * the group ended and its time left the sum), else 0 and *out.
+ */
+int	sample_cpu_cpct(uint64_t cpu0_ns, uint64_t cpu1_ns, int64_t t0_us,
+	    int64_t t1_us, uint32_t *out);
+int	sample_host_cpct(uint64_t busy0, uint64_t total0, uint64_t busy1,
+	    uint64_t total1, uint32_t *out);
+
 /* A run's part; lives in struct run, storage from the slot. */
 struct run_metrics {
 	struct recring		ring;		/* of struct sample */
