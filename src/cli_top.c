@@ -236,21 +236,25 @@ cli_top(int argc, char **argv)
 	struct httpc_resp	 r;
 	struct jdoc		 d;
 	char			 name[128], id[128], state[32];
+	char			*args[33], *end;
 	double			 delay = 1;
 	long			 count = -1, round;
 	int			 i, k, arr, tty = isatty(STDOUT_FILENO);
-	int			 first;
+	int			 first, bad = 0;
 
-	first = cli_args(argc, argv, usage, NULL, NULL);
-	for (i = first; i < argc; i++) {
-		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-			count = atol(argv[++i]);
-		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
-			delay = atof(argv[++i]);
+	/* -n and -d take values: taken out before the common options. */
+	for (i = k = 0; i < argc && k < 32; i++) {
+		if (i > 0 && strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+			count = strtol(argv[++i], &end, 10), bad |= *end != '\0';
+		else if (i > 0 && strcmp(argv[i], "-d") == 0 && i + 1 < argc)
+			delay = strtod(argv[++i], &end), bad |= *end != '\0';
 		else
-			cli_usage(usage);
+			args[k++] = argv[i];
 	}
-	if (delay < 0.1 || count == 0)
+	args[k] = NULL;
+	first = cli_args(k, args, usage, NULL, NULL);
+	if (bad || first != k || i != argc || delay < 0.1 || delay > 3600 ||
+	    count == 0 || count < -1)
 		cli_usage(usage);
 	if (!tty && count < 0)
 		count = 1;

@@ -1,8 +1,8 @@
-# cli.sh -- status, events, show and emit against a running daemon, and
-# emit from inside a runner (CRASHTRAIL_EVENT_FD).
+# cli.sh -- status, events, show, top and emit against a running daemon,
+# and emit from inside a runner (CRASHTRAIL_EVENT_FD).
 . "$(dirname "$0")/lib.sh"
 conf=$T/c.conf
-collector "$conf"
+collector "$conf" "sample_interval_ms = 100"
 cat >>"$conf" <<EOC
 [runner:abort]
 command = $H/crasher abort
@@ -51,6 +51,21 @@ grep -q '^end       signal=6 (SIGABRT) (abnormal)$' "$T/out" || fail "show end: 
 grep -q '^crasher abort pid=' "$T/out" || fail "show tail"
 grep -q '^sha256    [0-9a-f]\{64\}$' "$T/out" || fail "show sha256"
 "$CRASHTRAIL" show ../etc 2>/dev/null; [ $? -eq 64 ] || fail "show hostile id"
+# A live run's samples, charted (ASCII outside a UTF-8 locale), and top.
+idle=$("$CRASHTRAIL" status --json | python3 -c '
+import json, sys
+print([r for r in json.load(sys.stdin)["runners"] if r["runner_id"] == "idle"][0]["run_id"])') ||
+    fail "idle run id"
+wait_for 10 sh -c "\"$CRASHTRAIL\" show $idle | grep -q '^memory '" ||
+    fail "show chart: $("$CRASHTRAIL" show "$idle")"
+LC_ALL=C "$CRASHTRAIL" show "$idle" >"$T/out"
+grep -q '^--- [0-9]* samples, [0-9]* a column ---$' "$T/out" || fail "chart head: $(cat "$T/out")"
+grep -q '^memory    [_.=+*#@-]* ' "$T/out" || fail "chart memory: $(cat "$T/out")"
+grep -q '^cpu       .*max [0-9.]*%$' "$T/out" || fail "chart cpu: $(cat "$T/out")"
+"$CRASHTRAIL" top -n 1 >"$T/out" || fail "top exit $?"
+head -n 1 "$T/out" | grep -q '^RUNNER .*CPU% .*MEMORY' || fail "top header: $(cat "$T/out")"
+grep -q "^idle .* live .* MiB .*$idle\$" "$T/out" || fail "top row: $(cat "$T/out")"
+"$CRASHTRAIL" top -d 0 2>/dev/null; [ $? -eq 64 ] || fail "top -d 0"
 "$CRASHTRAIL" show no-such-run >/dev/null; [ $? -eq 69 ] || fail "show unknown run"
 "$CRASHTRAIL" emit deploy version=7 who="a b" >"$T/out" || fail "emit"
 jq_py "$T/out" 'd["type"] == "deploy" and d["data"] == {"version": 7, "who": "a b"}' | grep -q True || fail "emit envelope"
