@@ -175,12 +175,11 @@ bench: $(BIN) $(HELPERS)
 mutants:
 	sh test/mutants/run.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/crashtrail
-
 clean:
 	rm -rf build $(BIN)
 
 -include $(OBJS:.o=.d) $(BUILD)/src/main.d
 include platform/macos/macos.mk
+# make static (musl, x86_64 and aarch64); make install and make deb.
+include mk/static.mk
+include mk/install.mk

@@ -1,0 +1,1 @@
+# mk/static.mk -- make static: fully static crashtrail binaries (musl).
