@@ -202,6 +202,17 @@ api_runs(struct evhttp_request *req, const struct query *q)
 	api_reply(req, 200, &w);
 }
 
+/* 200 with the answer, or 500 when it did not fit the answer buffer. */
+static void
+api_reply_whole(struct evhttp_request *req, struct jw *w)
+{
+	if (w->err)
+		api_error(req, 500, "INTERNAL_ERROR", 1, "answer larger than "
+		    "the answer buffer");
+	else
+		api_reply(req, 200, w);
+}
+
 /* GET /v1/runs/{id}/stages and /telemetry?from_seq=&stage_name=&limit= */
 static void
 api_run_metrics(struct evhttp_request *req, const struct run *run,
@@ -225,12 +236,7 @@ api_run_metrics(struct evhttp_request *req, const struct run *run,
 		}
 		sampler_telemetry_json(&w, run, from, stage, (size_t)limit);
 	}
-	if (w.err) {
-		api_error(req, 500, "INTERNAL_ERROR", 1, "answer larger than "
-		    "the answer buffer");
-		return;
-	}
-	api_reply(req, 200, &w);
+	api_reply_whole(req, &w);
 }
 
 /* GET /v1/host?n=: the host's latest sample and its last n (60). */
@@ -249,12 +255,7 @@ api_host(struct evhttp_request *req, const struct query *q)
 	}
 	jw_init(&w, api_out, sizeof(api_out), -1);
 	sampler_host_json(&w, (size_t)n);
-	if (w.err) {
-		api_error(req, 500, "INTERNAL_ERROR", 1, "answer larger than "
-		    "the answer buffer");
-		return;
-	}
-	api_reply(req, 200, &w);
+	api_reply_whole(req, &w);
 }
 
 void

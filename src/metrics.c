@@ -22,8 +22,6 @@
 #include "syncer.h"
 #include "timefmt.h"
 
-static void	metric_head(struct evbuffer *, const char *, const char *,
-		    const char *);
 static void	metric_runners(struct evbuffer *, const char *, const char *,
 		    size_t);
 static void	metric_one(struct evbuffer *, const char *, const char *,
@@ -32,7 +30,7 @@ static void	metric_restart(struct evbuffer *);
 static void	metric_upload(struct evbuffer *);
 
 /* Label values are ids ([A-Za-z0-9._-]) and state names: no escaping. */
-static void
+void
 metric_head(struct evbuffer *b, const char *name, const char *type,
     const char *help)
 {

@@ -13,5 +13,8 @@ struct logstore;
 
 void	metrics_write(struct evbuffer *, const struct logstore *);
 void	metrics_watchers_json(struct jw *);
+/* A family's # HELP and # TYPE lines. */
+void	metric_head(struct evbuffer *, const char *name, const char *type,
+	    const char *help);
 
 #endif /* METRICS_H */

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "jsonq.h"
 #include "log.h"
+#include "metrics.h"
 #include "platform.h"
 #include "run.h"
 #include "sampler.h"
@@ -819,14 +820,6 @@ sampler_status_json(struct jw *w)
 
 /* Prometheus. */
 
-static void
-sampler_gauge_head(struct evbuffer *b, const char *name, const char *type,
-    const char *help)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-	    name, type);
-}
-
 /* The newest sample of each live run, one gauge family at a time. */
 static void
 sampler_runner_gauges(struct evbuffer *b, const char *name, const char *type,
@@ -837,7 +830,7 @@ sampler_runner_gauges(struct evbuffer *b, const char *name, const char *type,
 	size_t			 i;
 	uint64_t		 v;
 
-	sampler_gauge_head(b, name, type, help);
+	metric_head(b, name, type, help);
 	for (i = 0; i < run_slots(); i++) {
 		if ((run = run_slot_at(i)) == NULL || run->phase != RUN_LIVE ||
 		    (s = recring_get(&run->m.ring, run->m.ring.last)) == NULL)
@@ -877,34 +870,34 @@ sampler_metrics(struct evbuffer *b)
 {
 	const struct host_rec	*h = recring_get(&sp_host, sp_host.last);
 
-	sampler_gauge_head(b, "crashtrail_sampler_ticks_total", "counter",
+	metric_head(b, "crashtrail_sampler_ticks_total", "counter",
 	    "Sampler ticks run.");
 	evbuffer_add_printf(b, "crashtrail_sampler_ticks_total %llu\n",
 	    (unsigned long long)sp_ticks);
-	sampler_gauge_head(b, "crashtrail_sampler_cpu_seconds_total",
+	metric_head(b, "crashtrail_sampler_cpu_seconds_total",
 	    "counter", "CPU time crashtrail spent in sampler ticks.");
 	evbuffer_add_printf(b, "crashtrail_sampler_cpu_seconds_total "
 	    "%llu.%09llu\n", (unsigned long long)(sp_cpu_ns / 1000000000),
 	    (unsigned long long)(sp_cpu_ns % 1000000000));
-	sampler_gauge_head(b, "crashtrail_sampler_wall_seconds_total",
+	metric_head(b, "crashtrail_sampler_wall_seconds_total",
 	    "counter", "Wall time of sampler ticks.");
 	evbuffer_add_printf(b, "crashtrail_sampler_wall_seconds_total "
 	    "%llu.%09llu\n", (unsigned long long)(sp_wall_ns / 1000000000),
 	    (unsigned long long)(sp_wall_ns % 1000000000));
-	sampler_gauge_head(b, "crashtrail_sampler_last_tick_seconds", "gauge",
+	metric_head(b, "crashtrail_sampler_last_tick_seconds", "gauge",
 	    "Wall time of the last sampler tick.");
 	evbuffer_add_printf(b, "crashtrail_sampler_last_tick_seconds "
 	    "%llu.%09llu\n", (unsigned long long)(sp_last_ns / 1000000000),
 	    (unsigned long long)(sp_last_ns % 1000000000));
-	sampler_gauge_head(b, "crashtrail_sampler_vanished_total", "counter",
+	metric_head(b, "crashtrail_sampler_vanished_total", "counter",
 	    "Samples not taken: the run's processes were gone.");
 	evbuffer_add_printf(b, "crashtrail_sampler_vanished_total %llu\n",
 	    (unsigned long long)sp_vanished);
-	sampler_gauge_head(b, "crashtrail_sampler_errors_total", "counter",
+	metric_head(b, "crashtrail_sampler_errors_total", "counter",
 	    "Sampler reads that failed (host or process table).");
 	evbuffer_add_printf(b, "crashtrail_sampler_errors_total %llu\n",
 	    (unsigned long long)sp_errors);
-	sampler_gauge_head(b, "crashtrail_cgroup_errors_total", "counter",
+	metric_head(b, "crashtrail_cgroup_errors_total", "counter",
 	    "Run cgroups that could not be made or removed.");
 	evbuffer_add_printf(b, "crashtrail_cgroup_errors_total %llu\n",
 	    (unsigned long long)sp_cg_errors);
@@ -925,30 +918,30 @@ sampler_metrics(struct evbuffer *b)
 	if (h == NULL)
 		return;
 	if (h->have_cpu) {
-		sampler_gauge_head(b, "crashtrail_host_cpu_ratio", "gauge",
+		metric_head(b, "crashtrail_host_cpu_ratio", "gauge",
 		    "Busy share of all the host's CPUs over the last "
 		    "interval (0 to 1).");
 		evbuffer_add_printf(b, "crashtrail_host_cpu_ratio %u.%04u\n",
 		    h->cpu_cpct / 10000, h->cpu_cpct % 10000);
 	}
 	if (h->hs.have & HS_MEM) {
-		sampler_gauge_head(b, "crashtrail_host_memory_total_bytes",
+		metric_head(b, "crashtrail_host_memory_total_bytes",
 		    "gauge", "The host's memory.");
 		evbuffer_add_printf(b, "crashtrail_host_memory_total_bytes "
 		    "%llu\n", (unsigned long long)h->hs.mem_total);
-		sampler_gauge_head(b, "crashtrail_host_memory_available_bytes",
+		metric_head(b, "crashtrail_host_memory_available_bytes",
 		    "gauge", "The host's memory available for new work.");
 		evbuffer_add_printf(b, "crashtrail_host_memory_available_bytes "
 		    "%llu\n", (unsigned long long)h->hs.mem_available);
 	}
 	if (h->hs.have & HS_LOAD) {
-		sampler_gauge_head(b, "crashtrail_host_load1", "gauge",
+		metric_head(b, "crashtrail_host_load1", "gauge",
 		    "The host's 1-minute load average.");
 		evbuffer_add_printf(b, "crashtrail_host_load1 %u.%02u\n",
 		    h->hs.load[0] / 100, h->hs.load[0] % 100);
 	}
 	if (h->hs.have & HS_PSI_MEM) {
-		sampler_gauge_head(b, "crashtrail_host_memory_pressure_ratio",
+		metric_head(b, "crashtrail_host_memory_pressure_ratio",
 		    "gauge", "Share of the last 10 s some task stalled on "
 		    "memory (PSI some avg10, 0 to 1).");
 		evbuffer_add_printf(b, "crashtrail_host_memory_pressure_ratio "

@@ -128,14 +128,7 @@ cg_mounts(char *v2, size_t v2len, char *v1, size_t v1len)
 static size_t
 cg_join(char *dst, const char *dir, const char *file)
 {
-	size_t	dl = strlen(dir), fl = strlen(file);
-
-	if (dl + 1 + fl + 1 > CG_FILE_MAX)
-		return 0;
-	memcpy(dst, dir, dl);
-	dst[dl] = '/';
-	memcpy(dst + dl + 1, file, fl + 1);
-	return dl + 1 + fl;
+	return procparse_join(dst, CG_FILE_MAX, dir, file);
 }
 
 /* The bytes of dir/file (at most cap); async-signal-safe. */

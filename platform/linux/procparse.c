@@ -454,3 +454,16 @@ procparse_cpu_pct(uint64_t busy0, uint64_t busy1, uint64_t total0,
 	*pct = q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 	return 0;
 }
+
+size_t
+procparse_join(char *dst, size_t cap, const char *dir, const char *file)
+{
+	size_t	dl = strlen(dir), fl = strlen(file);
+
+	if (dl + 1 + fl + 1 > cap)
+		return 0;
+	memcpy(dst, dir, dl);
+	dst[dl] = '/';
+	memcpy(dst + dl + 1, file, fl + 1);
+	return dl + 1 + fl;
+}

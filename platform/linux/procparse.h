@@ -109,4 +109,11 @@ uint64_t procparse_ticks_ns(uint64_t ticks, long hz);
 int	procparse_cpu_pct(uint64_t busy0, uint64_t busy1, uint64_t total0,
 	    uint64_t total1, uint32_t *pct);
 
+/*
+ * dir + "/" + file into dst (cap bytes); its length, or 0 when it does
+ * not fit.  Async-signal-safe (the cgroup code calls it after fork).
+ */
+size_t	procparse_join(char *dst, size_t cap, const char *dir,
+	    const char *file);
+
 #endif /* PROCPARSE_H */

@@ -171,14 +171,7 @@ sample_getdents(int fd, char *buf, size_t len)
 static size_t
 sample_path(char *dst, const char *pid, const char *file)
 {
-	size_t	pl = strlen(pid), fl = strlen(file);
-
-	if (pl + 1 + fl + 1 > NAME_MAX_PATH)
-		return 0;
-	memcpy(dst, pid, pl);
-	dst[pl] = '/';
-	memcpy(dst + pl + 1, file, fl + 1);
-	return pl + 1 + fl;
+	return procparse_join(dst, NAME_MAX_PATH, pid, file);
 }
 
 static int
