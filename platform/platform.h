@@ -131,6 +131,8 @@ int	platform_groups_sample(struct proc_group *g, size_t n);
 struct cgroup_ref {
 	int	version;		/* 0: none, 1, 2 */
 	int	procs_fd;		/* cgroup.procs, for the child */
+	int	mem_fd;			/* memory in use, kept open: pread */
+	int	oom_fd;			/* the OOM-kill count's file */
 	char	path[CGROUP_PATH_MAX];	/* the run's cgroup directory */
 };
 
@@ -151,7 +153,8 @@ int	platform_cgroup_enter(const struct cgroup_ref *cg);
 void	platform_cgroup_started(struct cgroup_ref *cg);
 /*
  * Memory now in use (bytes, children that left the group included) and
- * the cgroup's OOM-kill count.  0, or -1 with errno set.
+ * the cgroup's OOM-kill count (0 where the kernel keeps none: v1 before
+ * 4.13).  0, or -1 with errno set.
  */
 int	platform_cgroup_sample(const struct cgroup_ref *cg, uint64_t *mem,
 	    uint64_t *oom_kills);
@@ -162,5 +165,30 @@ int	platform_cgroup_remove(struct cgroup_ref *cg);
  * crashtrail that died left behind; the number removed.
  */
 int	platform_cgroup_sweep(void);
+
+/*
+ * Service manager notification: systemd's sd_notify protocol, spoken
+ * without libsystemd (macOS: launchd has no such protocol, and these do
+ * nothing).  platform_notify_init() takes NOTIFY_SOCKET, WATCHDOG_USEC
+ * and WATCHDOG_PID out of the environment, so that runners do not
+ * inherit them (systemd would take a runner's READY=1 for crashtrail's,
+ * or log a refusal for each), and keeps them for the two calls below;
+ * where it was never called those read the environment at each call.
+ * It returns 1 when a service manager listens (NOTIFY_SOCKET set), else
+ * 0.  Start-up only; nothing here allocates.
+ */
+int		 platform_notify_init(void);
+/*
+ * Send `state` ("READY=1", "STATUS=...", lines joined by '\n') in one
+ * datagram, never blocking.  1 sent, 0 when there is no service manager
+ * (nothing sent), -1 with errno set (a full socket: EAGAIN).
+ */
+int		 platform_notify(const char *state);
+/*
+ * The watchdog interval in microseconds (WATCHDOG_USEC) when it is meant
+ * for this process (WATCHDOG_PID absent, or equal to getpid()), else 0:
+ * then nothing needs to send WATCHDOG=1.
+ */
+uint64_t	 platform_watchdog_usec(void);
 
 #endif /* PLATFORM_H */

@@ -130,7 +130,7 @@ sampler_slot(struct run_metrics *m, size_t i)
 	m->cg_oom_kills = 0;
 	m->cg_remove = 0;
 	memset(&m->cg, 0, sizeof(m->cg));
-	m->cg.procs_fd = -1;
+	m->cg.procs_fd = m->cg.mem_fd = m->cg.oom_fd = -1;
 }
 
 void
@@ -166,7 +166,6 @@ sampler_run_begin(struct run *run)
 		log_warn("%s: run %s: no cgroup, measured by process group",
 		    run->rc->name, run->id);
 		m->cg.version = 0;
-		m->cg.procs_fd = -1;
 	}
 }
 

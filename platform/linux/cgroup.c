@@ -35,6 +35,8 @@ static int	cg_mounts(char *, size_t, char *, size_t);
 static void	cg_unescape(char *);
 static int	cg_has_word(const char *, const char *, const char *);
 static int	cg_read(const char *, const char *, char *, size_t, size_t *);
+static int	cg_pread(int, const char *, const char *, char *, size_t,
+		    size_t *);
 static int	cg_write(const char *, const char *, const char *);
 static size_t	cg_join(char *, const char *, const char *);
 static int	cg_parent(const char *, char *, size_t);
@@ -326,7 +328,7 @@ platform_cgroup_create(struct cgroup_ref *cg, const char *name,
 	int	n, saved;
 
 	cg->version = 0;
-	cg->procs_fd = -1;
+	cg->procs_fd = cg->mem_fd = cg->oom_fd = -1;
 	cg->path[0] = '\0';
 	if (cg_version == 0) {
 		errno = ENOTSUP;
@@ -364,10 +366,20 @@ platform_cgroup_create(struct cgroup_ref *cg, const char *name,
 	}
 	if ((cg->procs_fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
 		goto fail;
+	/* What every tick reads stays open: a pread, not a path walk. */
+	if (cg_join(path, cg->path, cg_version == 2 ? "memory.current" :
+	    "memory.usage_in_bytes") != 0)
+		cg->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cg_join(path, cg->path, cg_version == 2 ? "memory.events" :
+	    "memory.oom_control") != 0)
+		cg->oom_fd = open(path, O_RDONLY | O_CLOEXEC);
 	cg->version = cg_version;
 	return 0;
 fail:
 	saved = errno;
+	if (cg->procs_fd != -1)
+		close(cg->procs_fd);
+	cg->procs_fd = -1;
 	(void)rmdir(cg->path);
 	cg->path[0] = '\0';
 	errno = saved;
@@ -419,21 +431,39 @@ platform_cgroup_sample(const struct cgroup_ref *cg, uint64_t *mem,
 		errno = ENOENT;
 		return -1;
 	}
-	if (cg_read(cg->path, cg->version == 2 ? "memory.current" :
-	    "memory.usage_in_bytes", buf, sizeof(buf), &len) == -1)
+	if (cg_pread(cg->mem_fd, cg->path, cg->version == 2 ?
+	    "memory.current" : "memory.usage_in_bytes", buf, sizeof(buf),
+	    &len) == -1)
 		return -1;
 	if (procparse_cg_value(buf, len, mem) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (cg_read(cg->path, cg->version == 2 ? "memory.events" :
-	    "memory.oom_control", buf, sizeof(buf), &len) == -1)
+	if (cg_pread(cg->oom_fd, cg->path, cg->version == 2 ?
+	    "memory.events" : "memory.oom_control", buf, sizeof(buf),
+	    &len) == -1)
 		return -1;
 	/* v1 has counted OOM kills in memory.oom_control since 4.13 only. */
-	if (procparse_cg_oom_kill(buf, len, oom_kills) == -1) {
-		errno = ENOTSUP;
+	if (procparse_cg_oom_kill(buf, len, oom_kills) == -1)
+		*oom_kills = 0;
+	return 0;
+}
+
+/* From the open fd when there is one, else by path. */
+static int
+cg_pread(int fd, const char *dir, const char *file, char *buf, size_t cap,
+    size_t *len)
+{
+	ssize_t	n;
+
+	if (fd == -1)
+		return cg_read(dir, file, buf, cap, len);
+	do
+		n = pread(fd, buf, cap, 0);
+	while (n == -1 && errno == EINTR);
+	if (n < 0)
 		return -1;
-	}
+	*len = (size_t)n;
 	return 0;
 }
 
@@ -441,6 +471,11 @@ int
 platform_cgroup_remove(struct cgroup_ref *cg)
 {
 	platform_cgroup_started(cg);
+	if (cg->mem_fd != -1)
+		close(cg->mem_fd);
+	if (cg->oom_fd != -1)
+		close(cg->oom_fd);
+	cg->mem_fd = cg->oom_fd = -1;
 	if (cg->version == 0)
 		return 0;
 	if (rmdir(cg->path) == -1 && errno != ENOENT)

@@ -27,7 +27,7 @@ platform_cgroup_create(struct cgroup_ref *cg, const char *name,
 	(void)name;
 	(void)limit;
 	cg->version = 0;
-	cg->procs_fd = -1;
+	cg->procs_fd = cg->mem_fd = cg->oom_fd = -1;
 	cg->path[0] = '\0';
 	errno = ENOTSUP;
 	return -1;

@@ -16,7 +16,10 @@ for d in /sys/fs/cgroup/memory/crashtrail /sys/fs/cgroup/crashtrail; do
 		break
 	fi
 done
-CLEANUP_HOOK='[ -n "$stale" ] && rmdir "$stale" 2>/dev/null'
+unstale() {
+	if [ -n "$stale" ] && [ -d "$stale" ]; then rmdir "$stale"; fi
+}
+CLEANUP_HOOK=unstale
 conf=$T/c.conf
 collector "$conf" "sample_interval_ms = 50"
 cat >>"$conf" <<EOC

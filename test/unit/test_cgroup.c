@@ -108,7 +108,11 @@ cleanup(void)
 			continue;
 		if (cgs[i].procs_fd != -1)
 			(void)close(cgs[i].procs_fd);
-		cgs[i].procs_fd = -1;
+		if (cgs[i].mem_fd != -1)
+			(void)close(cgs[i].mem_fd);
+		if (cgs[i].oom_fd != -1)
+			(void)close(cgs[i].oom_fd);
+		cgs[i].procs_fd = cgs[i].mem_fd = cgs[i].oom_fd = -1;
 		/* A cgroup empties a moment after its last process goes. */
 		for (k = 0; k < 100 && rmdir(cgs[i].path) == -1 &&
 		    errno == EBUSY; k++)
@@ -272,7 +276,7 @@ cg_slot(void)
 
 	for (i = 0; i < CGS_MAX; i++)
 		if (cgs[i].path[0] == '\0') {
-			cgs[i].procs_fd = -1;
+			cgs[i].procs_fd = cgs[i].mem_fd = cgs[i].oom_fd = -1;
 			return &cgs[i];
 		}
 	abort();
@@ -558,7 +562,7 @@ test_cgroup_misc(void)
 	cg->path[0] = '\0';
 	/* No cgroup: entering is nothing, sampling is ENOENT. */
 	memset(&none, 0, sizeof(none));
-	none.procs_fd = -1;
+	none.procs_fd = none.mem_fd = none.oom_fd = -1;
 	CHECK(platform_cgroup_enter(&none) == 0);
 	CHECK(platform_cgroup_sample(&none, &mem, &kills) == -1);
 	CHECK(platform_cgroup_remove(&none) == 0);
