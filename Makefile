@@ -25,7 +25,8 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/live.c src/recover.c \
 	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c \
 	  src/https.c src/jsonq.c src/presign.c src/spool.c src/upload.c \
-	  src/reload.c src/sampler.c src/stages.c src/cli_top.c
+	  src/reload.c src/sampler.c src/stages.c src/cli_top.c \
+	  src/privdrop.c src/svcnotify.c
 MAIN	= src/main.c
 PSRCS	= $(sort $(wildcard platform/$(PLATFORM)/*.c))
 VSRCS	= vendor/bearssl/src/hash/sha2small.c vendor/bearssl/src/codec/dec32be.c \
@@ -36,6 +37,7 @@ UNITS	= tail classify config argv logfile json ids diag kmsg svproto \
 # The /proc parsers and the live cgroup test exist for Linux only.
 UNITS_linux	= procparse cgroup
 UNITS		+= $(UNITS_$(PLATFORM))
+UNITS		+= notify
 
 INCS	= -Isrc -Iplatform -Ivendor/bearssl/inc -Ivendor/jsmn -Ivendor/inih
 # inih (vendored r62): 4 KiB lines, the line buffer on the stack.
@@ -49,7 +51,7 @@ VOBJS	= $(patsubst %.c,$(BUILD)/%.o,$(VSRCS))
 LIBCT	= $(BUILD)/libcrashtrail.a
 UNITBINS = $(patsubst %,$(BUILD)/test/test_%,$(UNITS))
 
-.PHONY: all test test-asan alloc-check bench fuzz clean install mutants
+.PHONY: all test test-asan alloc-check bench bench-sampler fuzz clean install mutants
 
 all: $(BIN)
 
@@ -168,7 +170,23 @@ bench: $(BIN) $(HELPERS)
 	    sh test/bench/throughput.sh || rc=1; \
 	BENCH_SUMMARY=$$s python3 test/bench/latency.py $(abspath $(BIN)) \
 	    $(BUILD)/test/crasher $(KILLS) || rc=1; \
+	BENCH_SUMMARY=$$s python3 test/bench/sampler_bench.py \
+	    $(abspath $(BIN)) $(SAMPLER_ARGS) || rc=1; \
 	echo; echo "=== bench summary ==="; cat "$$s"; exit $$rc
+
+# `make bench-sampler`: the metrics sampler's CPU (SAMPLER_RUNNERS idle
+# runners at SAMPLER_RATES Hz, SAMPLER_ROUNDS interleaved rounds of
+# SAMPLER_WINDOW s) against collectd and node_exporter (each skipped where
+# not installed), and crashtrail's RSS.  Also the third part of make bench.
+SAMPLER_ROUNDS	?= 3
+SAMPLER_WINDOW	?= 20
+SAMPLER_RUNNERS	?= 64
+SAMPLER_RATES	?= 1,10
+SAMPLER_ARGS	= --rounds $(SAMPLER_ROUNDS) --window $(SAMPLER_WINDOW) \
+		  --runners $(SAMPLER_RUNNERS) --rates $(SAMPLER_RATES)
+
+bench-sampler: $(BIN)
+	python3 test/bench/sampler_bench.py $(abspath $(BIN)) $(SAMPLER_ARGS)
 
 # `make mutants` (not part of `make test`): every mutant in
 # test/mutants/list breaks one behaviour and its named tests must fail.

@@ -126,6 +126,7 @@ struct config {
 	size_t		 report_samples;	/* in a death report */
 	size_t		 stages_per_run;
 	int		 cgroup;		/* 1 auto, 0 off */
+	char		 run_as[64];		/* "" = keep the uid we started as */
 	struct diag_conf **diags;
 	size_t		 ndiags;
 	struct diag_catalog *diag_cat;		/* built from diags; held */

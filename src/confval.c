@@ -33,6 +33,7 @@ static const char *set_kmsg_path(void *, const char *, const char *);
 static const char *set_upload_files(void *, const char *, const char *);
 static const char *set_sample_interval(void *, const char *, const char *);
 static const char *set_cgroup(void *, const char *, const char *);
+static const char *set_run_as(void *, const char *, const char *);
 static const char *set_command(void *, const char *, const char *);
 static const char *set_directory(void *, const char *, const char *);
 static const char *set_environment(void *, const char *, const char *);
@@ -123,6 +124,7 @@ const struct confkey confval_collector_keys[] = {
 	{ "stages_per_run",	0, CV_SIZE, CF(stages_per_run), 1, 254,
 	    "expected an integer from 1 to 254", NULL },
 	{ "cgroup",		0, CV_CUSTOM, 0, 0, 0, NULL, set_cgroup },
+	{ "run_as",		0, CV_CUSTOM, 0, 0, 0, NULL, set_run_as },
 	{ NULL, 0, CV_CUSTOM, 0, 0, 0, NULL, NULL }
 };
 
@@ -659,5 +661,24 @@ set_cgroup(void *obj, const char *cfpath, const char *v)
 		cf->cgroup = 0;
 	else
 		return "expected auto or off";
+	return NULL;
+}
+
+/* run_as = USER: crashtrail drops to USER once started (privdrop.h). */
+static const char *
+set_run_as(void *obj, const char *cfpath, const char *v)
+{
+	struct config	*cf = obj;
+	struct passwd	*pw;
+
+	(void)cfpath;
+	if (strlen(v) >= sizeof(cf->run_as))
+		return "is longer than 63 bytes";
+	if ((pw = getpwnam(v)) == NULL)
+		return "no such user";
+	if (geteuid() != 0 && pw->pw_uid != geteuid())
+		return "running as another user needs crashtrail to start as "
+		    "root";
+	snprintf(cf->run_as, sizeof(cf->run_as), "%s", v);
 	return NULL;
 }

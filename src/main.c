@@ -31,6 +31,7 @@
 #include "log.h"
 #include "logstore.h"
 #include "platform.h"
+#include "privdrop.h"
 #include "run.h"
 #include "sampler.h"
 #include "runner.h"
@@ -38,6 +39,7 @@
 #include "svlisten.h"
 #include "spawn.h"
 #include "sse.h"
+#include "svcnotify.h"
 #include "reload.h"
 #include "syncer.h"
 #include "upload.h"
@@ -467,6 +469,7 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		if (main_signals++ == 0) {
 			main_mark("shutdown");
+			svcnotify_stopping();
 			log_info("%s: stopping every runner",
 			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			runners_stop_all(0);
@@ -507,7 +510,8 @@ cmd_run(int argc, char **argv)
 	/* Files 0640, directories 0750 whatever the umask (runners: theirs). */
 	spawn_set_umask(umask(027));
 	main_cf.telemetry |= telemetry;
-	if (config_check_upload(&main_cf) == -1)
+	if (config_check_upload(&main_cf) == -1 ||
+	    privdrop_check(&main_cf) == -1)
 		return EX_CT_CONFIG;
 	/* New runs match against the config's catalogue of diagnostics. */
 	diag_set_current(main_cf.diag_cat);
@@ -527,6 +531,8 @@ cmd_run(int argc, char **argv)
 	    SYNCER_SLOTS + 128);
 	if ((main_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	/* Before runners_init() copies the environment runners get. */
+	svcnotify_init(main_base);
 	if (syncer_init(main_base) == -1)
 		return EX_CT_SYSTEM;
 	/* Before the log store's start-up prune: it keeps the jobs' files. */
@@ -582,11 +588,21 @@ cmd_run(int argc, char **argv)
 	    event_base_get_method(main_base), event_get_version());
 	/* Two copies of one runner never run at once: the old one goes first. */
 	runners_reclaim();
+	/* Everything that needs root is open or done (privdrop.h). */
+	{
+		struct syncer_stats	ss;
+
+		syncer_stats(&ss);
+		if (privdrop_run(&main_cf, ss.pid) == -1)
+			return EX_CT_SYSTEM;
+	}
 	runners_autostart();
 	log_info("ready");
 	main_mark("ready");
+	svcnotify_ready();
 	if (event_base_dispatch(main_base) == -1)
 		fatalx("event_base_dispatch");
+	svcnotify_stopping();	/* the loop may also end with no signal */
 	sampler_shutdown();
 	upload_shutdown();
 	digest_drain();

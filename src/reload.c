@@ -15,6 +15,7 @@
 #include "platform.h"
 #include "reload.h"
 #include "runner.h"
+#include "svcnotify.h"
 
 /*
  * Every [collector] field a file can set, and whether a running daemon
@@ -74,6 +75,7 @@ static const struct rl_key rl_keys[] = {
 	K("report_samples", report_samples, 1),
 	K("stages_per_run", stages_per_run, 0),
 	K("cgroup", cgroup, 0),
+	K("run_as", run_as, 0),
 };
 
 #undef K
@@ -86,6 +88,7 @@ static const struct runner_conf *rl_find(const struct config *,
 		    const char *);
 static void	rl_push(struct reload_result *, const char *,
 		    enum reload_kind);
+static int	rl_run(struct reload_result *);
 static void	rl_apply(struct config *, const struct reload_result *);
 static void	rl_event_data(struct jw *, const void *);
 static void	rl_names(struct jw *, const char *,
@@ -257,8 +260,24 @@ rl_check(const struct config *new, const struct reload_result *res,
 	return 0;
 }
 
+/*
+ * Every way in (SIGHUP, POST /v1/reload) comes through here, so the
+ * service manager hears RELOADING=1 and then READY=1 for each, refused
+ * or applied.
+ */
 int
 reload_run(struct reload_result *res)
+{
+	int	rv;
+
+	svcnotify_reloading();
+	rv = rl_run(res);
+	svcnotify_ready();
+	return rv;
+}
+
+static int
+rl_run(struct reload_result *res)
 {
 	struct config	 new;
 	char		*buf = NULL;
