@@ -5,12 +5,15 @@
 # SPDX-License-Identifier: ISC
 #
 # It only links: nothing here can run a Mach-O.  libevent and mbedTLS are
-# built from pinned Debian sources by platform/macos/build-deps.sh, which
-# keeps a stamp, so a warm `make macos` only recompiles what changed.
+# built from pinned Debian sources by mk/build-deps.sh (the recipe of
+# `make static` too) into build/deps/aarch64-macos.11.0/, which keeps a
+# stamp, so a warm `make macos` only recompiles what changed.
 # Never strip the result (strip breaks the ad-hoc code signature that
 # Apple Silicon requires); MACOS_LDFLAGS links with -s instead.
 
-MACOS_DEPS	?= build/macos-deps
+DEPS_DIR	?= build/deps
+MACOS_TARGET	?= aarch64-macos.11.0
+MACOS_DEPS	?= $(DEPS_DIR)/$(MACOS_TARGET)
 MACOS_OUT	?= build/macos
 MACOS_CC	 = $(MACOS_DEPS)/bin/zcc
 MACOS_STAMP	 = $(MACOS_DEPS)/.stamp
@@ -34,22 +37,25 @@ macos: $(MACOS_OUT)/crashtrail
 
 macos-deps: $(MACOS_STAMP)
 
-$(MACOS_STAMP): platform/macos/build-deps.sh $(wildcard vendor/patches/*.patch)
-	MACOS_DEPS=$(abspath $(MACOS_DEPS)) sh platform/macos/build-deps.sh
+$(MACOS_STAMP): mk/build-deps.sh $(wildcard vendor/patches/*.patch)
+	@DEPS_DIR=$(abspath $(DEPS_DIR)) DEPS_OUT=$(abspath $(MACOS_DEPS)) \
+	    sh mk/build-deps.sh $(MACOS_TARGET)
 
 $(MACOS_OUT)/crashtrail: $(MACOS_OBJS) $(MACOS_VOBJS) $(MACOS_STAMP)
 	$(MACOS_CC) $(MACOS_OPT) $(MACOS_LDFLAGS) -o $@ $(MACOS_OBJS) \
 	    $(MACOS_VOBJS) $(MACOS_LIBS)
 
-# Objects wait for the deps (order-only); -MMD records the deps' headers,
-# and build-deps.sh reinstalls them when it rebuilds, so they recompile.
-# Vendor code builds with its own flags, as in the Makefile.
-$(MACOS_OUT)/obj/vendor/%.o: vendor/%.c | $(MACOS_STAMP)
+# Objects depend on the deps' stamp, not only order: a deps rebuild
+# recompiles them in the same run (make has stat'ed the headers -MMD
+# lists before build-deps.sh reinstalled them, so they alone would take
+# a second run).  Vendor code builds with its own flags, as in the
+# Makefile.
+$(MACOS_OUT)/obj/vendor/%.o: vendor/%.c $(MACOS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MACOS_CC) $(MACOS_OPT) $(INIH_FLAGS) -Ivendor/bearssl/inc \
 	    -Ivendor/bearssl/src -c $< -o $@
 
-$(MACOS_OUT)/obj/%.o: %.c | $(MACOS_STAMP)
+$(MACOS_OUT)/obj/%.o: %.c $(MACOS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MACOS_CC) $(MACOS_CFLAGS) -MMD -MP -c $< -o $@
 
