@@ -25,6 +25,7 @@ SRCS	= src/api.c src/api_guard.c src/api_handlers.c src/argv.c \
 	  src/live.c src/recover.c \
 	  src/run_pipe.c src/runner_reclaim.c src/http_parse.c \
 	  src/https.c src/jsonq.c src/presign.c src/spool.c src/upload.c \
+	  src/upload_xfer.c \
 	  src/reload.c src/sampler.c src/stages.c src/cli_top.c \
 	  src/privdrop.c src/svcnotify.c
 MAIN	= src/main.c
