@@ -502,11 +502,12 @@ def measure_crashtrail(c, tag):
         res["cgroups"] = st["sampler"].get("cgroups")
         res["cgroups_reason"] = st["sampler"].get("cgroups_reason")
         helper = st.get("helper", {}).get("pid")
-        kids = children_of(p.pid)
-        runners = [k for k, comm in kids if is_our_sleeper(k)]
-        if len(runners) != nrun:
-            raise RuntimeError("%d sleepers are crashtrail's children, want "
-                               "%d" % (len(runners), nrun))
+        # A run is live from its fork; its exec of the sleeper follows.
+        def all_execd():
+            ks = children_of(p.pid)
+            n = len([k for k, comm in ks if is_our_sleeper(k)])
+            return ks if n == nrun else None
+        kids = wait_until(all_execd, 20, "%d sleepers exec'd" % nrun)
         res["helper"] = helper if helper in [k for k, _ in kids] else None
         hold(args.warmup, [("crashtrail", p)])
         res["nprocs"] = nprocs()
