@@ -72,7 +72,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
-$(BUILD)/test/test_%: test/unit/test_%.c test/unit/check.h $(LIBCT)
+$(BUILD)/test/test_%: test/unit/test_%.c test/unit/check.h test/unit/jsoncheck.h $(LIBCT)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itest/unit $(LDFLAGS) -o $@ $< $(LIBCT) $(LIBS)
 

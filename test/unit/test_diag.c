@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "jsoncheck.h"
 #include "diag.h"
 #include "json.h"
 
@@ -20,14 +21,12 @@
 
 static struct diag_run	run, run2;
 static char		jbuf[256 * 1024], jbuf2[256 * 1024];
-static int		have_python;
 
 static void	feed(struct diag_run *, const char *);
 static int	msg_is(const struct diag_hit *, const char *);
 static int	line_is(const struct diag_lines *, size_t, const char *);
 static const struct diag_hit *only(const char *, const char *);
 static size_t	to_json(const struct diag_run *, char *, size_t);
-static int	python_parses(const char *, size_t);
 static void	feed_str(struct diag_run *, const char *, int64_t);
 static double	elapsed(const struct timespec *);
 static void	test_metal(void);
@@ -125,24 +124,6 @@ to_json(const struct diag_run *r, char *buf, size_t cap)
 }
 
 /* A real JSON parser's opinion, when python3 is installed. */
-static int
-python_parses(const char *doc, size_t n)
-{
-	FILE	*p;
-
-	if (!have_python) {
-		CHECK_SKIP("python3 not found: JSON not checked by a real "
-		    "parser");
-		return 1;
-	}
-	p = popen("python3 -c 'import json,sys; "
-	    "json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'", "w");
-	if (p == NULL)
-		return 0;
-	fwrite(doc, 1, n, p);
-	return pclose(p) == 0;
-}
-
 static void
 test_metal(void)
 {
@@ -847,7 +828,6 @@ test_speed(void)
 int
 main(void)
 {
-	have_python = system("python3 -c 1 >/dev/null 2>&1") == 0;
 	diag_init("linux");
 	test_metal();
 	test_ring();

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "jsoncheck.h"
 #include "json.h"
 
 #define FFFD	"\\ufffd"
@@ -20,11 +21,9 @@
 #define S(lit)	(lit), sizeof(lit) - 1
 
 static char	tmpdir[] = "/tmp/test_json.XXXXXX";
-static int	have_python;
 
 static int	doc_is(const struct jw *, const char *);
 static int	str_is(const void *, size_t, const char *);
-static int	python_parses(const char *, size_t);
 static void	write_sample(struct jw *, const unsigned char *, size_t);
 static void	test_structure(void);
 static void	test_escapes(void);
@@ -68,29 +67,6 @@ str_is(const void *s, size_t n, const char *want)
  * the check is not made (1, so the exact-string checks decide), and the
  * test ends as a skip that says so (CHECK_SKIP).
  */
-static int
-python_parses(const char *doc, size_t n)
-{
-	FILE	*p;
-	int	 rv;
-
-	if (!have_python) {
-		CHECK_SKIP("python3 not found: JSON not checked by a real "
-		    "parser");
-		return 1;
-	}
-	p = popen("python3 -c 'import json,sys; "
-	    "json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'", "w");
-	if (p == NULL)
-		return 0;
-	fwrite(doc, 1, n, p);
-	rv = pclose(p);
-	if (rv != 0)
-		fprintf(stderr, "python3 rejected [%.*s]\n",
-		    (int)(n > 200 ? 200 : n), doc);
-	return rv == 0;
-}
-
 static void
 test_structure(void)
 {
@@ -528,7 +504,6 @@ main(void)
 		perror("mkdtemp");
 		return 2;
 	}
-	have_python = system("command -v python3 >/dev/null 2>&1") == 0;
 	test_structure();
 	test_escapes();
 	test_utf8_valid();

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "jsoncheck.h"
 #include "json.h"
 #include "stages.h"
 
@@ -22,7 +23,6 @@
 static struct stage	mem[NMEM], mem2[NMEM];
 static struct stage_view view, view2;
 static char		jbuf[64 * 1024], jbuf2[64 * 1024], err[256];
-static int		have_python;
 
 /* Every event the scenarios applied, enriched, for the replay test. */
 static struct stage_event log_ev[64];
@@ -37,7 +37,6 @@ static const struct stage *at(const struct stage_view *, int);
 static size_t	view_json(const struct stage_view *, char *, size_t);
 static size_t	event_json(const struct stage_event *, char *, size_t);
 static int	has(const char *, const char *);
-static int	python_parses(const char *, size_t);
 static void	test_kinds(void);
 static void	test_first_seen(void);
 static void	test_start_without_queue(void);
@@ -148,24 +147,6 @@ has(const char *doc, const char *sub)
 }
 
 /* A real JSON parser's opinion, when python3 is installed. */
-static int
-python_parses(const char *doc, size_t n)
-{
-	FILE	*p;
-
-	if (!have_python) {
-		CHECK_SKIP("python3 not found: JSON not checked by a real "
-		    "parser");
-		return 1;
-	}
-	p = popen("python3 -c 'import json,sys; "
-	    "json.loads(sys.stdin.buffer.read().decode(\"utf-8\"))'", "w");
-	if (p == NULL)
-		return 0;
-	fwrite(doc, 1, n, p);
-	return pclose(p) == 0;
-}
-
 static void
 test_kinds(void)
 {
@@ -923,7 +904,6 @@ test_init_macro(void)
 int
 main(void)
 {
-	have_python = system("python3 -c 1 >/dev/null 2>&1") == 0;
 	test_kinds();
 	test_first_seen();
 	test_start_without_queue();
